@@ -1,0 +1,200 @@
+/*
+ * umbra/base.h — error codes, allocation hook, byte buffers, encodings, files, clocks,
+ * logging. Prefix: umbra_ (public), umbra__ (cross-file internals).
+ *
+ * Conventions used by every umbra header:
+ *   - functions return int: 0 on success, a negative UMBRA_E* code on failure;
+ *   - buffers travel as (ptr, len); fixed sizes are written into the parameter type;
+ *   - on failure, out-parameters are set to NULL / 0;
+ *   - library code never prints (except through umbra_log, which the CLI configures)
+ *     and never exits.
+ */
+#ifndef UMBRA_BASE_H
+#define UMBRA_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(UMBRA_BUILDING_LIBRARY)
+#define UMBRA_API __attribute__((visibility("default")))
+#else
+#define UMBRA_API
+#endif
+
+/* ---- Error codes: the one table. X(NAME, value, "message") ------------------------------
+ * Add new codes at the end of their group; values are stable once released. */
+#define UMBRA_ERRNO_MAP(X)                                                           \
+    X(OK, 0, "success")                                                              \
+    X(NOMEM, -1, "out of memory")                                                    \
+    X(INVAL, -2, "invalid argument")                                                 \
+    X(RANGE, -3, "value out of range")                                               \
+    X(IO, -4, "input/output error")                                                  \
+    X(NOENT, -5, "no such file or directory")                                        \
+    X(EXIST, -6, "already exists")                                                   \
+    X(PERM, -7, "permission denied")                                                 \
+    X(AGAIN, -8, "try again")                                                        \
+    X(TIMEDOUT, -9, "timed out")                                                     \
+    X(TRUNCATED, -10, "input truncated")                                             \
+    X(MALFORMED, -11, "malformed input")                                             \
+    X(TOOBIG, -12, "input too large")                                                \
+    X(UNSUPPORTED, -13, "unsupported")                                               \
+    X(STATE, -14, "operation not valid in this state")                               \
+    X(CLOSED, -15, "closed")                                                         \
+    X(NOSPACE, -16, "buffer too small")                                              \
+    X(CORRUPT, -17, "corrupt data")                                                  \
+    X(JSON, -18, "invalid JSON")                                                     \
+    X(INTERNAL, -19, "internal error")                                               \
+    /* crypto */                                                                     \
+    X(CRYPTO, -100, "cryptographic operation failed")                                \
+    X(AUTH, -101, "authentication failed")                                           \
+    X(BADSIG, -102, "signature verification failed")                                 \
+    X(BADKEY, -103, "invalid key")                                                   \
+    X(WEAKKEY, -104, "weak or low-order key")                                        \
+    X(RANDOM, -105, "random number generator failed")                                \
+    /* wasm */                                                                       \
+    X(WASM_MALFORMED, -200, "malformed WebAssembly module")                          \
+    X(WASM_INVALID, -201, "invalid WebAssembly module")                              \
+    X(WASM_LINK, -202, "WebAssembly link error")                                     \
+    X(WASM_TRAP, -203, "WebAssembly trap")                                           \
+    X(WASM_EXIT, -204, "WebAssembly program exited")                                 \
+    X(WASM_NOTFOUND, -205, "WebAssembly export not found")                           \
+    X(WASM_TYPE, -206, "WebAssembly type mismatch")                                  \
+    X(WASM_LIMIT, -207, "WebAssembly resource limit exceeded")                       \
+    /* session */                                                                    \
+    X(PROTO, -300, "protocol violation")                                             \
+    X(VERSION, -301, "unsupported protocol version")                                 \
+    X(REPLAY, -302, "replayed packet")                                               \
+    X(PEER_KEY, -303, "peer key does not match the pinned key")                      \
+    X(HANDSHAKE, -304, "handshake failed")                                           \
+    X(FLOW, -305, "flow control limit exceeded")                                     \
+    X(REKEY, -306, "rekey required or failed")                                       \
+    X(UNREACHABLE, -307, "peer unreachable")                                         \
+    X(RESET, -308, "connection reset by peer")
+
+enum umbra_err {
+#define UMBRA_X_ENUM(name, value, msg) UMBRA_E##name = (value),
+    UMBRA_ERRNO_MAP(UMBRA_X_ENUM)
+#undef UMBRA_X_ENUM
+};
+
+/* Returns a static, never-NULL message for an umbra error code (unknown codes included). */
+UMBRA_API const char *umbra_strerror(int code);
+/* Returns the symbolic name ("UMBRA_EINVAL") of a code, or "UMBRA_E?" when unknown. */
+UMBRA_API const char *umbra_errname(int code);
+/* Maps an errno value to the closest umbra code. */
+UMBRA_API int umbra_from_errno(int err);
+
+/* ---- Allocation hook ---------------------------------------------------------------------
+ * All heap allocation in umbra goes through these. umbra_replace_allocator() must be called
+ * before any other umbra function (or while no umbra allocation is live). */
+typedef void *(*umbra_malloc_fn)(size_t);
+typedef void *(*umbra_realloc_fn)(void *, size_t);
+typedef void *(*umbra_calloc_fn)(size_t, size_t);
+typedef void (*umbra_free_fn)(void *);
+UMBRA_API int umbra_replace_allocator(umbra_malloc_fn m, umbra_realloc_fn r, umbra_calloc_fn c,
+                                      umbra_free_fn f);
+UMBRA_API void *umbra_malloc(size_t n);
+UMBRA_API void *umbra_calloc(size_t count, size_t size);
+UMBRA_API void *umbra_realloc(void *p, size_t n);
+UMBRA_API void umbra_free(void *p);
+UMBRA_API char *umbra_strdup(const char *s);
+/* Failure injection for tests: the Nth allocation from now (1 = the next one) and, if
+ * `sticky`, every later one fails. n = 0 disables. Thread-local. */
+UMBRA_API void umbra_alloc_fail_after(unsigned long n, int sticky);
+/* Number of allocations that umbra_alloc_fail_after made fail so far (thread-local). */
+UMBRA_API unsigned long umbra_alloc_failures(void);
+
+/* ---- Logging -----------------------------------------------------------------------------
+ * Library code logs only through this; the default sink writes "umbra: level: msg" lines to
+ * stderr for levels >= the threshold (default WARN; env UMBRA_LOG=debug|info|warn|error). */
+enum umbra_log_level { UMBRA_LOG_DEBUG = 0, UMBRA_LOG_INFO, UMBRA_LOG_WARN, UMBRA_LOG_ERROR, UMBRA_LOG_OFF };
+typedef void (*umbra_log_sink)(int level, const char *msg, void *ud);
+UMBRA_API void umbra_log_set_level(int level);
+UMBRA_API int umbra_log_get_level(void);
+UMBRA_API void umbra_log_set_sink(umbra_log_sink sink, void *ud);
+UMBRA_API void umbra_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define umbra_debug(...) umbra_log(UMBRA_LOG_DEBUG, __VA_ARGS__)
+#define umbra_info(...) umbra_log(UMBRA_LOG_INFO, __VA_ARGS__)
+#define umbra_warn(...) umbra_log(UMBRA_LOG_WARN, __VA_ARGS__)
+
+/* ---- Clocks ------------------------------------------------------------------------------ */
+/* Monotonic time in nanoseconds (CLOCK_MONOTONIC); never goes backwards. */
+UMBRA_API uint64_t umbra_now_ns(void);
+/* Wall-clock time in nanoseconds since the Unix epoch (CLOCK_REALTIME). */
+UMBRA_API uint64_t umbra_wall_ns(void);
+
+/* ---- Byte buffers ------------------------------------------------------------------------
+ * A growable buffer. Layout is public so it can live on the stack; do not touch fields
+ * except to read data/len. umbra_buf_free() releases storage (and wipes it if `secret`). */
+typedef struct umbra_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    size_t max;   /* hard cap on len (0 = SIZE_MAX/2); growth past it fails with UMBRA_ETOOBIG */
+    int secret;   /* wipe on realloc/free */
+} umbra_buf;
+UMBRA_API void umbra_buf_init(umbra_buf *b, size_t max);
+UMBRA_API int umbra_buf_reserve(umbra_buf *b, size_t extra);
+UMBRA_API int umbra_buf_append(umbra_buf *b, const void *p, size_t n);
+UMBRA_API int umbra_buf_append_byte(umbra_buf *b, uint8_t c);
+UMBRA_API int umbra_buf_printf(umbra_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drops the first n bytes (n <= len). */
+UMBRA_API void umbra_buf_consume(umbra_buf *b, size_t n);
+/* Releases storage beyond `keep` capacity if cap is larger (used after big frames). */
+UMBRA_API void umbra_buf_shrink(umbra_buf *b, size_t keep);
+UMBRA_API void umbra_buf_reset(umbra_buf *b);
+UMBRA_API void umbra_buf_free(umbra_buf *b);
+
+/* ---- Encodings ---------------------------------------------------------------------------
+ * Encoders write a NUL-terminated string into (out, out_cap) and return its length (>= 0),
+ * or UMBRA_ENOSPACE. Decoders write up to out_cap bytes, return the decoded length, or
+ * UMBRA_EMALFORMED / UMBRA_ENOSPACE. The *_len helpers give exact output sizes (encoders:
+ * without the NUL). */
+UMBRA_API size_t umbra_hex_len(size_t n);
+UMBRA_API int umbra_hex_encode(char *out, size_t out_cap, const uint8_t *in, size_t n);
+UMBRA_API int umbra_hex_decode(uint8_t *out, size_t out_cap, const char *in, size_t n);
+/* RFC 4648 base32, lower-case alphabet, no padding (as multibase 'b'); the decoder accepts
+ * upper case too, rejects padding and non-zero trailing bits. */
+UMBRA_API size_t umbra_base32_len(size_t n);
+UMBRA_API int umbra_base32_encode(char *out, size_t out_cap, const uint8_t *in, size_t n);
+UMBRA_API int umbra_base32_decode(uint8_t *out, size_t out_cap, const char *in, size_t n);
+/* base58btc (Bitcoin alphabet); leading zero bytes map to '1'. Inputs up to 1 KiB. */
+UMBRA_API int umbra_base58_encode(char *out, size_t out_cap, const uint8_t *in, size_t n);
+UMBRA_API int umbra_base58_decode(uint8_t *out, size_t out_cap, const char *in, size_t n);
+/* RFC 4648 base64: url = 0 standard alphabet with '=' padding; url = 1 URL-safe, no padding.
+ * The decoder is strict (canonical padding/trailing bits, no whitespace). */
+UMBRA_API size_t umbra_base64_len(size_t n, int url);
+UMBRA_API int umbra_base64_encode(char *out, size_t out_cap, const uint8_t *in, size_t n, int url);
+UMBRA_API int umbra_base64_decode(uint8_t *out, size_t out_cap, const char *in, size_t n, int url);
+/* Unsigned varint (multiformats unsigned-varint: LEB128, at most 9 bytes, minimal). Encode
+ * returns bytes written (1..10) or UMBRA_ENOSPACE; decode returns bytes consumed, or
+ * UMBRA_ETRUNCATED / UMBRA_EMALFORMED (non-minimal, > 63 bits). */
+UMBRA_API int umbra_uvarint_encode(uint8_t *out, size_t out_cap, uint64_t v);
+UMBRA_API int umbra_uvarint_decode(const uint8_t *in, size_t n, uint64_t *v);
+
+/* ---- Files -------------------------------------------------------------------------------- */
+/* Writes (data, n) to `path` atomically: temp file in the same directory with `mode`, write,
+ * fsync, rename over `path`, fsync of the directory. Either the old or the new content is
+ * visible afterwards, never a mix. */
+UMBRA_API int umbra_file_write_atomic(const char *path, const void *data, size_t n, unsigned mode);
+/* Reads a whole file (at most `max` bytes, else UMBRA_ETOOBIG) into a new buffer that the
+ * caller frees with umbra_free(). NUL-terminates the data (not counted in *n). */
+UMBRA_API int umbra_file_read(const char *path, size_t max, uint8_t **data, size_t *n);
+/* mkdir -p with `mode` for created directories. */
+UMBRA_API int umbra_mkdirs(const char *path, unsigned mode);
+
+/* ---- Secrets ------------------------------------------------------------------------------ */
+/* Wipes n bytes in a way the compiler cannot elide. */
+UMBRA_API void umbra_wipe(void *p, size_t n);
+/* Constant-time comparison: 0 when equal, -1 otherwise. */
+UMBRA_API int umbra_ct_equal(const void *a, const void *b, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

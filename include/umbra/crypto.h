@@ -1,0 +1,165 @@
+/*
+ * umbra/crypto.h — misuse-resistant wrappers over libsodium, OpenSSL 3 and PQClean, plus
+ * the hybrids written here (X-Wing, composite ML-DSA-65 + Ed25519), HKDF, SPAKE2, CIDv1.
+ * Prefix: uc_ (public), uc__ / umbra__ (internals).
+ *
+ * Rules: no function here allocates (except where stated), every secret intermediate is
+ * wiped, every MAC/tag comparison is constant time. Call uc_init() once before anything
+ * else (it is idempotent and thread-safe). Return 0 or a negative UMBRA_E* code.
+ */
+#ifndef UMBRA_CRYPTO_H
+#define UMBRA_CRYPTO_H
+
+#include "umbra/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Initializes libsodium and checks the RNG. Idempotent, thread-safe. */
+UMBRA_API int uc_init(void);
+/* Fills buf with n cryptographically secure random bytes. */
+UMBRA_API void uc_random(void *buf, size_t n);
+
+/* ---- Hashes ------------------------------------------------------------------------------ */
+#define UC_SHA256_LEN 32
+#define UC_SHA512_LEN 64
+#define UC_SHA3_256_LEN 32
+UMBRA_API void uc_sha256(uint8_t out[32], const void *msg, size_t n);
+UMBRA_API void uc_sha512(uint8_t out[64], const void *msg, size_t n);
+UMBRA_API void uc_sha3_256(uint8_t out[32], const void *msg, size_t n);
+/* SHAKE-256 with any output length. */
+UMBRA_API void uc_shake256(uint8_t *out, size_t outlen, const void *msg, size_t n);
+
+/* Incremental SHA-256 (layout public for stack use; do not touch fields). */
+typedef struct uc_sha256_ctx { uint64_t opaque[14]; } uc_sha256_ctx;
+UMBRA_API void uc_sha256_init(uc_sha256_ctx *c);
+UMBRA_API void uc_sha256_update(uc_sha256_ctx *c, const void *p, size_t n);
+UMBRA_API void uc_sha256_final(uc_sha256_ctx *c, uint8_t out[32]); /* wipes c */
+
+/* ---- MAC and KDF ------------------------------------------------------------------------- */
+UMBRA_API void uc_hmac_sha256(uint8_t out[32], const uint8_t *key, size_t keylen,
+                              const void *msg, size_t n);
+/* Constant-time check of a (possibly truncated, taglen in 1..32) HMAC-SHA256 tag. */
+UMBRA_API int uc_hmac_sha256_verify(const uint8_t *tag, size_t taglen, const uint8_t *key,
+                                    size_t keylen, const void *msg, size_t n);
+/* RFC 5869. extract: prk = HMAC(salt, ikm) (salt NULL/0 = 32 zero bytes). expand: okm of
+ * outlen <= 255*32 bytes (else UMBRA_ERANGE). uc_hkdf = extract + expand. */
+UMBRA_API void uc_hkdf_extract(uint8_t prk[32], const uint8_t *salt, size_t saltlen,
+                               const uint8_t *ikm, size_t ikmlen);
+UMBRA_API int uc_hkdf_expand(uint8_t *okm, size_t outlen, const uint8_t prk[32],
+                             const uint8_t *info, size_t infolen);
+UMBRA_API int uc_hkdf(uint8_t *okm, size_t outlen, const uint8_t *salt, size_t saltlen,
+                      const uint8_t *ikm, size_t ikmlen, const uint8_t *info, size_t infolen);
+
+/* ---- AEAD ---------------------------------------------------------------------------------
+ * One context type for both ciphers; the key is copied in and wiped by uc_aead_clear().
+ * Seal writes ptlen + 16 bytes to ct (ct may equal pt). Open verifies the tag in constant
+ * time and returns UMBRA_EAUTH without writing plaintext on failure (pt may equal ct). */
+enum uc_aead_alg { UC_AEAD_AES256GCM = 1, UC_AEAD_CHACHA20POLY1305 = 2 };
+#define UC_AEAD_KEY_LEN 32
+#define UC_AEAD_NONCE_LEN 12
+#define UC_AEAD_TAG_LEN 16
+typedef struct uc_aead {
+    int alg;
+    void *evp;        /* OpenSSL EVP_CIPHER_CTX for AES-GCM, with the key schedule */
+    uint8_t key[32];
+} uc_aead; /* do not touch fields */
+UMBRA_API int uc_aead_init(uc_aead *a, int alg, const uint8_t key[32]);
+UMBRA_API void uc_aead_clear(uc_aead *a);
+UMBRA_API int uc_aead_seal(uc_aead *a, uint8_t *ct, const uint8_t nonce[12], const uint8_t *aad,
+                           size_t aadlen, const uint8_t *pt, size_t ptlen);
+UMBRA_API int uc_aead_open(uc_aead *a, uint8_t *pt, const uint8_t nonce[12], const uint8_t *aad,
+                           size_t aadlen, const uint8_t *ct, size_t ctlen);
+/* One-shot variants with explicit nonce and tag lengths, for vector tests (AES-GCM accepts
+ * nonce lengths 1..128 and tag lengths 4..16; ChaCha20-Poly1305 only 12 and 16). */
+UMBRA_API int uc_aead_seal_ex(int alg, const uint8_t *key, size_t keylen, const uint8_t *nonce,
+                              size_t noncelen, const uint8_t *aad, size_t aadlen, const uint8_t *pt,
+                              size_t ptlen, uint8_t *ct, uint8_t *tag, size_t taglen);
+UMBRA_API int uc_aead_open_ex(int alg, const uint8_t *key, size_t keylen, const uint8_t *nonce,
+                              size_t noncelen, const uint8_t *aad, size_t aadlen, const uint8_t *ct,
+                              size_t ctlen, const uint8_t *tag, size_t taglen, uint8_t *pt);
+
+/* ---- X25519 -------------------------------------------------------------------------------
+ * uc_x25519 computes the raw shared secret and returns UMBRA_EWEAKKEY when it is all zero
+ * (low-order peer point). Every caller that uses the result as a key MUST treat that as a
+ * failure; only RFC 7748 conformance tests look at the value anyway (it is still written). */
+UMBRA_API void uc_x25519_base(uint8_t pk[32], const uint8_t sk[32]);
+UMBRA_API int uc_x25519(uint8_t ss[32], const uint8_t sk[32], const uint8_t peer_pk[32]);
+UMBRA_API void uc_x25519_keypair(uint8_t pk[32], uint8_t sk[32]);
+
+/* ---- Ed25519 (RFC 8032, pure) --------------------------------------------------------------
+ * sk is the 32-byte seed; the public key is derived. */
+UMBRA_API void uc_ed25519_pk(uint8_t pk[32], const uint8_t seed[32]);
+UMBRA_API void uc_ed25519_sign(uint8_t sig[64], const void *msg, size_t n, const uint8_t seed[32]);
+UMBRA_API int uc_ed25519_verify(const uint8_t sig[64], const void *msg, size_t n, const uint8_t pk[32]);
+
+/* ---- ML-KEM-768 (FIPS 203) ----------------------------------------------------------------- */
+#define UC_MLKEM768_PK_LEN 1184
+#define UC_MLKEM768_SK_LEN 2400
+#define UC_MLKEM768_CT_LEN 1088
+#define UC_MLKEM_SS_LEN 32
+/* Keygen from the 64-byte seed d || z (FIPS 203 ML-KEM.KeyGen_internal). */
+UMBRA_API int uc_mlkem768_keypair_derand(uint8_t pk[1184], uint8_t sk[2400], const uint8_t dz[64]);
+UMBRA_API int uc_mlkem768_keypair(uint8_t pk[1184], uint8_t sk[2400]);
+/* Encaps checks the encapsulation key (FIPS 203 §7.2 modulus check): UMBRA_EBADKEY. */
+UMBRA_API int uc_mlkem768_encaps_derand(uint8_t ct[1088], uint8_t ss[32], const uint8_t pk[1184],
+                                        const uint8_t m[32]);
+UMBRA_API int uc_mlkem768_encaps(uint8_t ct[1088], uint8_t ss[32], const uint8_t pk[1184]);
+/* Decaps (implicit rejection: a modified ciphertext yields a pseudo-random ss, not an
+ * error). Checks the decapsulation key (FIPS 203 §7.3 hash check): UMBRA_EBADKEY. */
+UMBRA_API int uc_mlkem768_decaps(uint8_t ss[32], const uint8_t ct[1088], const uint8_t sk[2400]);
+
+/* ---- ML-DSA-65 (FIPS 204) ------------------------------------------------------------------ */
+#define UC_MLDSA65_PK_LEN 1952
+#define UC_MLDSA65_SK_LEN 4032
+#define UC_MLDSA65_SIG_LEN 3309
+UMBRA_API int uc_mldsa65_keypair_derand(uint8_t pk[1952], uint8_t sk[4032], const uint8_t seed[32]);
+/* Pure ML-DSA with context (ctxlen <= 255). rnd NULL = hedged (fresh random), otherwise
+ * the given 32 bytes (all-zero = deterministic variant). */
+UMBRA_API int uc_mldsa65_sign(uint8_t sig[3309], const uint8_t *msg, size_t n, const uint8_t *ctx,
+                              size_t ctxlen, const uint8_t *rnd, const uint8_t sk[4032]);
+UMBRA_API int uc_mldsa65_verify(const uint8_t *sig, size_t siglen, const uint8_t *msg, size_t n,
+                                const uint8_t *ctx, size_t ctxlen, const uint8_t pk[1952]);
+
+/* ---- X-Wing KEM (draft-connolly-cfrg-xwing-kem-10) ----------------------------------------
+ * sk is the 32-byte seed; pk = ML-KEM-768 ek || X25519 pk; ct = ML-KEM ct || X25519 ct;
+ * ss = SHA3-256(ss_M || ss_X || ct_X || pk_X || XWingLabel). */
+#define UC_XWING_PK_LEN 1216
+#define UC_XWING_SK_LEN 32
+#define UC_XWING_CT_LEN 1120
+#define UC_XWING_SS_LEN 32
+UMBRA_API int uc_xwing_keypair_derand(uint8_t pk[1216], const uint8_t sk[32]);
+UMBRA_API int uc_xwing_keypair(uint8_t pk[1216], uint8_t sk[32]);
+UMBRA_API int uc_xwing_encaps_derand(uint8_t ct[1120], uint8_t ss[32], const uint8_t pk[1216],
+                                     const uint8_t eseed[64]);
+UMBRA_API int uc_xwing_encaps(uint8_t ct[1120], uint8_t ss[32], const uint8_t pk[1216]);
+UMBRA_API int uc_xwing_decaps(uint8_t ss[32], const uint8_t ct[1120], const uint8_t sk[32]);
+
+/* ---- Composite signature id-MLDSA65-Ed25519-SHA512 (draft-ietf-lamps-pq-composite-sigs-19)
+ * pk = ML-DSA-65 pk || Ed25519 pk (1984 bytes); sk = ML-DSA-65 seed || Ed25519 seed (64);
+ * sig = ML-DSA-65 sig || Ed25519 sig (3373). Both components must verify. ctx <= 255 bytes. */
+#define UC_COMPSIG_PK_LEN 1984
+#define UC_COMPSIG_SK_LEN 64
+#define UC_COMPSIG_SIG_LEN 3373
+UMBRA_API int uc_compsig_keypair_derand(uint8_t pk[1984], const uint8_t sk[64]);
+UMBRA_API int uc_compsig_keypair(uint8_t pk[1984], uint8_t sk[64]);
+UMBRA_API int uc_compsig_sign(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
+                              size_t ctxlen, const uint8_t sk[64]);
+UMBRA_API int uc_compsig_verify(const uint8_t sig[3373], const uint8_t *msg, size_t n,
+                                const uint8_t *ctx, size_t ctxlen, const uint8_t pk[1984]);
+
+/* ---- CIDv1 (raw codec 0x55, sha2-256 multihash) --------------------------------------------
+ * Binary CID = 0x01 0x55 0x12 0x20 || sha256(data) (36 bytes); string = 'b' + base32 lower,
+ * no padding (59 chars + NUL). */
+#define UC_CID_BIN_LEN 36
+#define UC_CID_STR_LEN 60
+UMBRA_API void uc_cid_raw(uint8_t cid[36], const void *data, size_t n);
+UMBRA_API int uc_cid_raw_string(char out[60], const void *data, size_t n);
+/* Parses a 'b…' CIDv1 string into its 36-byte binary form (raw or any codec, sha2-256). */
+UMBRA_API int uc_cid_parse(uint8_t cid[36], const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

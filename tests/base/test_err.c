@@ -1,0 +1,59 @@
+/* tests for src/base/err.c and src/base/alloc.c */
+#include "testutil.h"
+#include "umbra/base.h"
+
+#include <string.h>
+
+static void strerror_covers_table(void **state) {
+    (void)state;
+#define X(name, value, msg) assert_string_equal(umbra_strerror(value), msg); \
+    assert_string_equal(umbra_errname(value), "UMBRA_E" #name);
+    UMBRA_ERRNO_MAP(X)
+#undef X
+    assert_string_equal(umbra_strerror(-99999), "unknown error");
+    assert_string_equal(umbra_errname(12345), "UMBRA_E?");
+}
+
+static void alloc_failure_injection(void **state) {
+    (void)state;
+    void *a = umbra_malloc(8);
+    assert_non_null(a);
+    unsigned long before = umbra_alloc_failures();
+    umbra_alloc_fail_after(2, 0);
+    void *b = umbra_malloc(8);
+    assert_non_null(b);
+    assert_null(umbra_malloc(8));
+    void *c = umbra_malloc(8); /* not sticky: works again */
+    assert_non_null(c);
+    umbra_alloc_fail_after(1, 1);
+    assert_null(umbra_malloc(1));
+    assert_null(umbra_calloc(1, 1));
+    assert_null(umbra_strdup("x"));
+    umbra_alloc_fail_after(0, 0);
+    assert_int_equal(umbra_alloc_failures() - before, 4);
+    umbra_free(a);
+    umbra_free(b);
+    umbra_free(c);
+    umbra_free(NULL);
+}
+
+static void ct_equal_and_wipe(void **state) {
+    (void)state;
+    uint8_t x[33], y[33];
+    memset(x, 7, sizeof x);
+    memcpy(y, x, sizeof y);
+    assert_int_equal(umbra_ct_equal(x, y, sizeof x), 0);
+    y[32] ^= 0x80;
+    assert_int_equal(umbra_ct_equal(x, y, sizeof x), -1);
+    umbra_wipe(x, sizeof x);
+    for (size_t i = 0; i < sizeof x; i++) assert_int_equal(x[i], 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(strerror_covers_table),
+        cmocka_unit_test(alloc_failure_injection),
+        cmocka_unit_test(ct_equal_and_wipe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
