@@ -130,7 +130,13 @@ UMBRA_API uint64_t umbra_wall_ns(void);
 
 /* ---- Byte buffers ------------------------------------------------------------------------
  * A growable buffer. Layout is public so it can live on the stack; do not touch fields
- * except to read data/len. umbra_buf_free() releases storage (and wipes it if `secret`). */
+ * except to read data/len (and to set `secret` right after init). Start with
+ * umbra_buf_init() (or a zeroed struct); umbra_buf_free() releases storage (and wipes it if
+ * `secret`), after which the buffer is empty and reusable. Whenever data != NULL, data[len]
+ * is a NUL byte (not counted in len), so text buffers are C strings. Growth past `max`
+ * fails with UMBRA_ETOOBIG, allocation failure with UMBRA_ENOMEM; a failed call leaves the
+ * contents unchanged. A secret buffer wipes every storage it gives up (growth copies
+ * instead of realloc), and consume/reset wipe the bytes they drop. */
 typedef struct umbra_buf {
     uint8_t *data;
     size_t len;
@@ -138,6 +144,7 @@ typedef struct umbra_buf {
     size_t max;   /* hard cap on len (0 = SIZE_MAX/2); growth past it fails with UMBRA_ETOOBIG */
     int secret;   /* wipe on realloc/free */
 } umbra_buf;
+/* Sets *b to an empty buffer whose length may grow up to `max` bytes (0 = no cap). */
 UMBRA_API void umbra_buf_init(umbra_buf *b, size_t max);
 UMBRA_API int umbra_buf_reserve(umbra_buf *b, size_t extra);
 UMBRA_API int umbra_buf_append(umbra_buf *b, const void *p, size_t n);
@@ -147,8 +154,13 @@ UMBRA_API int umbra_buf_printf(umbra_buf *b, const char *fmt, ...) __attribute__
 UMBRA_API void umbra_buf_consume(umbra_buf *b, size_t n);
 /* Releases storage beyond `keep` capacity if cap is larger (used after big frames). */
 UMBRA_API void umbra_buf_shrink(umbra_buf *b, size_t keep);
+/* Empties the buffer but keeps its storage. */
 UMBRA_API void umbra_buf_reset(umbra_buf *b);
 UMBRA_API void umbra_buf_free(umbra_buf *b);
+/* Hands the storage to the caller (free with umbra_free(), after umbra_wipe() if secret) and
+ * leaves the buffer empty. *n (if n) gets the length; the data is NUL-terminated. An empty
+ * buffer yields a fresh 1-byte "" allocation. Returns NULL only when that allocation fails. */
+UMBRA_API uint8_t *umbra_buf_detach(umbra_buf *b, size_t *n);
 
 /* ---- Encodings ---------------------------------------------------------------------------
  * Encoders write a NUL-terminated string into (out, out_cap) and return its length (>= 0),
@@ -159,11 +171,14 @@ UMBRA_API size_t umbra_hex_len(size_t n);
 UMBRA_API int umbra_hex_encode(char *out, size_t out_cap, const uint8_t *in, size_t n);
 UMBRA_API int umbra_hex_decode(uint8_t *out, size_t out_cap, const char *in, size_t n);
 /* RFC 4648 base32, lower-case alphabet, no padding (as multibase 'b'); the decoder accepts
- * upper case too, rejects padding and non-zero trailing bits. */
+ * upper case too, rejects padding, impossible lengths and non-zero trailing bits. The hex
+ * decoder likewise accepts both cases and rejects odd lengths. */
 UMBRA_API size_t umbra_base32_len(size_t n);
 UMBRA_API int umbra_base32_encode(char *out, size_t out_cap, const uint8_t *in, size_t n);
 UMBRA_API int umbra_base32_decode(uint8_t *out, size_t out_cap, const char *in, size_t n);
-/* base58btc (Bitcoin alphabet); leading zero bytes map to '1'. Inputs up to 1 KiB. */
+/* base58btc (Bitcoin alphabet); leading zero bytes map to '1'. The encoder takes up to
+ * 1 KiB of input and the decoder up to 2438 characters, else UMBRA_ETOOBIG (the conversion
+ * is quadratic). Decoding is exact: encode(decode(s)) == s for every accepted s. */
 UMBRA_API int umbra_base58_encode(char *out, size_t out_cap, const uint8_t *in, size_t n);
 UMBRA_API int umbra_base58_decode(uint8_t *out, size_t out_cap, const char *in, size_t n);
 /* RFC 4648 base64: url = 0 standard alphabet with '=' padding; url = 1 URL-safe, no padding.
@@ -172,8 +187,11 @@ UMBRA_API size_t umbra_base64_len(size_t n, int url);
 UMBRA_API int umbra_base64_encode(char *out, size_t out_cap, const uint8_t *in, size_t n, int url);
 UMBRA_API int umbra_base64_decode(uint8_t *out, size_t out_cap, const char *in, size_t n, int url);
 /* Unsigned varint (multiformats unsigned-varint: LEB128, at most 9 bytes, minimal). Encode
- * returns bytes written (1..10) or UMBRA_ENOSPACE; decode returns bytes consumed, or
- * UMBRA_ETRUNCATED / UMBRA_EMALFORMED (non-minimal, > 63 bits). */
+ * returns bytes written (1..9), UMBRA_ERANGE for v >= 2^63 (not representable in 9 bytes)
+ * or UMBRA_ENOSPACE; decode returns bytes consumed (trailing input is left alone), or
+ * UMBRA_ETRUNCATED (input ends inside the varint) / UMBRA_EMALFORMED (non-minimal, > 63
+ * bits). UMBRA_UVARINT_MAX is the longest encoding. */
+#define UMBRA_UVARINT_MAX 9
 UMBRA_API int umbra_uvarint_encode(uint8_t *out, size_t out_cap, uint64_t v);
 UMBRA_API int umbra_uvarint_decode(const uint8_t *in, size_t n, uint64_t *v);
 
