@@ -113,6 +113,9 @@ UMBRA_API unsigned long umbra_alloc_failures(void);
  * Library code logs only through this; the default sink writes "umbra: level: msg" lines to
  * stderr for levels >= the threshold (default WARN; env UMBRA_LOG=debug|info|warn|error). */
 enum umbra_log_level { UMBRA_LOG_DEBUG = 0, UMBRA_LOG_INFO, UMBRA_LOG_WARN, UMBRA_LOG_ERROR, UMBRA_LOG_OFF };
+/* A sink receives the formatted message (at most 1023 bytes, no newline). Set it at startup
+ * (before threads log); NULL restores the default stderr sink, which replaces control
+ * characters with '?' so quoted input cannot inject terminal escapes. */
 typedef void (*umbra_log_sink)(int level, const char *msg, void *ud);
 UMBRA_API void umbra_log_set_level(int level);
 UMBRA_API int umbra_log_get_level(void);
@@ -121,6 +124,7 @@ UMBRA_API void umbra_log(int level, const char *fmt, ...) __attribute__((format(
 #define umbra_debug(...) umbra_log(UMBRA_LOG_DEBUG, __VA_ARGS__)
 #define umbra_info(...) umbra_log(UMBRA_LOG_INFO, __VA_ARGS__)
 #define umbra_warn(...) umbra_log(UMBRA_LOG_WARN, __VA_ARGS__)
+#define umbra_error(...) umbra_log(UMBRA_LOG_ERROR, __VA_ARGS__)
 
 /* ---- Clocks ------------------------------------------------------------------------------ */
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC); never goes backwards. */
@@ -211,6 +215,45 @@ UMBRA_API int umbra_mkdirs(const char *path, unsigned mode);
 UMBRA_API void umbra_wipe(void *p, size_t n);
 /* Constant-time comparison: 0 when equal, -1 otherwise. */
 UMBRA_API int umbra_ct_equal(const void *a, const void *b, size_t n);
+
+/* ---- JSON (helpers over jansson) -----------------------------------------------------------
+ * A thin layer so every subsystem parses and writes JSON the same way: bounded input,
+ * duplicate object keys rejected, errors as "line L, column C: reason" text for humans,
+ * output into a umbra_buf. Values are plain jansson `json_t` (include <jansson.h> to use
+ * them; release with json_decref()). jansson's allocations are routed through
+ * umbra_malloc/umbra_free (installed on first use of any umbra_json_* function), so
+ * umbra_alloc_fail_after() reaches them too. `err` (may be NULL) receives a NUL-terminated
+ * message on failure and "" on success. */
+struct json_t;
+#define UMBRA_JSON_ERR_LEN 256
+/* Default cap for umbra_json_load_file() when max == 0. */
+#define UMBRA_JSON_DEFAULT_MAX (16u << 20)
+/* Parses (data, n), which must hold exactly one JSON value (object, array or scalar).
+ * On success *out is a new reference. Errors: UMBRA_EJSON (syntax, duplicate key, bad
+ * UTF-8, NUL byte), UMBRA_ETOOBIG (n > SIZE_MAX/2), UMBRA_ENOMEM. */
+UMBRA_API int umbra_json_loadb(const void *data, size_t n, struct json_t **out, char *err, size_t errcap);
+/* Reads `path` (at most `max` bytes; 0 = UMBRA_JSON_DEFAULT_MAX) and parses it. The error
+ * message names the file: "<path>: line 3, column 7: ...". Errors: those of
+ * umbra_file_read() (UMBRA_ENOENT, UMBRA_ETOOBIG, ...) and of umbra_json_loadb(). */
+UMBRA_API int umbra_json_load_file(const char *path, size_t max, struct json_t **out, char *err,
+                                   size_t errcap);
+/* Appends the serialization of `j` to `out` (jansson dump `flags`, e.g. JSON_COMPACT or
+ * JSON_INDENT(2) | JSON_SORT_KEYS; 0 = compact with sorted keys). The text is NUL-terminated
+ * (see umbra_buf). On failure out is unchanged. Errors: UMBRA_EINVAL (j NULL or not
+ * serializable), UMBRA_ENOMEM, UMBRA_ETOOBIG (out->max). */
+UMBRA_API int umbra_json_dumps(const struct json_t *j, size_t flags, umbra_buf *out);
+/* Serializes `j` (as umbra_json_dumps, plus a final newline) and writes it with
+ * umbra_file_write_atomic(path, ..., mode). */
+UMBRA_API int umbra_json_write_file(const char *path, const struct json_t *j, size_t flags, unsigned mode);
+/* Member accessors for objects read from files: each returns UMBRA_EJSON (and a message
+ * naming the key) when the member is missing or has the wrong type. get_hex decodes a hex
+ * string member of exactly `len` bytes into out. The returned string stays owned by obj. */
+UMBRA_API int umbra_json_get_string(const struct json_t *obj, const char *key, const char **out,
+                                    char *err, size_t errcap);
+UMBRA_API int umbra_json_get_int(const struct json_t *obj, const char *key, int64_t *out, char *err,
+                                 size_t errcap);
+UMBRA_API int umbra_json_get_hex(const struct json_t *obj, const char *key, uint8_t *out, size_t len,
+                                 char *err, size_t errcap);
 
 #ifdef __cplusplus
 }

@@ -59,12 +59,19 @@ int umbra_file_read(const char *path, size_t max, uint8_t **data, size_t *n) {
     struct stat st;
     uint8_t *buf = NULL;
     size_t len = 0, cap = 0;
+    if (!data || !n) return UMBRA_EINVAL;
     *data = NULL;
     *n = 0;
+    if (!path) return UMBRA_EINVAL;
+    /* Keep max + 2 (the growth bound below) from overflowing. */
+    if (max > SIZE_MAX / 4) max = SIZE_MAX / 4;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return umbra_from_errno(errno);
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) { close(fd); return UMBRA_EINVAL; }
-    cap = (fstat(fd, &st) == 0 && st.st_size > 0 && (size_t)st.st_size <= max) ? (size_t)st.st_size + 1 : 4096;
+    if (fstat(fd, &st) != 0) { rc = umbra_from_errno(errno); close(fd); return rc; }
+    if (S_ISDIR(st.st_mode)) { close(fd); return UMBRA_EINVAL; }
+    /* Size hint from fstat (0 for pipes and /proc files, so the loop below still bounds). */
+    cap = (st.st_size > 0 && (uint64_t)st.st_size <= max) ? (size_t)st.st_size + 1 : 4096;
+    if (cap > max + 2) cap = max + 2;
     buf = umbra_malloc(cap);
     if (!buf) { close(fd); return UMBRA_ENOMEM; }
     for (;;) {
@@ -99,6 +106,7 @@ out:
 
 int umbra_mkdirs(const char *path, unsigned mode) {
     char p[PATH_MAX];
+    if (!path) return UMBRA_EINVAL;
     size_t len = strlen(path);
     if (len == 0 || len >= sizeof p) return UMBRA_EINVAL;
     memcpy(p, path, len + 1);

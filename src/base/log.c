@@ -2,12 +2,14 @@
 #include "umbra/base.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static int g_level = -1; /* -1: not yet read from UMBRA_LOG */
+/* Atomic: any thread may log while the CLI adjusts the level. */
+static _Atomic int g_level = -1; /* -1: not yet read from UMBRA_LOG */
 static umbra_log_sink g_sink;
 static void *g_sink_ud;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -22,7 +24,8 @@ static void init_level(void) {
         else if (!strcasecmp(e, "error")) lvl = UMBRA_LOG_ERROR;
         else if (!strcasecmp(e, "off")) lvl = UMBRA_LOG_OFF;
     }
-    if (g_level < 0) g_level = lvl;
+    int unset = -1;
+    atomic_compare_exchange_strong(&g_level, &unset, lvl);
 }
 
 void umbra_log_set_level(int level) {
@@ -52,5 +55,9 @@ void umbra_log(int level, const char *fmt, ...) {
         g_sink(level, msg, g_sink_ud);
         return;
     }
+    /* Messages may quote untrusted input (paths, peer data): keep terminal control
+     * characters out of stderr so a log line cannot rewrite the user's screen. */
+    for (char *c = msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
     fprintf(stderr, "umbra: %s: %s\n", names[level], msg);
 }

@@ -1,0 +1,147 @@
+/* json.c — helpers over jansson (include/umbra/base.h "JSON"). */
+#include "umbra/base.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+static pthread_once_t g_hooks_once = PTHREAD_ONCE_INIT;
+
+/* jansson's json_malloc_t is void *(*)(size_t): umbra_malloc fits as is. */
+static void install_hooks(void) { json_set_alloc_funcs(umbra_malloc, umbra_free); }
+static void json_ready(void) { pthread_once(&g_hooks_once, install_hooks); }
+
+static void set_err(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errcap, const char *fmt, ...) {
+    if (!err || !errcap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errcap, fmt, ap);
+    va_end(ap);
+}
+
+int umbra_json_loadb(const void *data, size_t n, json_t **out, char *err, size_t errcap) {
+    json_error_t je;
+    set_err(err, errcap, "%s", "");
+    if (!out) return UMBRA_EINVAL;
+    *out = NULL;
+    if (!data && n) return UMBRA_EINVAL;
+    if (n > SIZE_MAX / 2) {
+        set_err(err, errcap, "input too large");
+        return UMBRA_ETOOBIG;
+    }
+    json_ready();
+    unsigned long failures = umbra_alloc_failures();
+    json_t *j = json_loadb(data ? data : "", n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (!j) {
+        /* jansson reports allocation failure as a parse error; tell them apart. */
+        if (umbra_alloc_failures() != failures || json_error_code(&je) == json_error_out_of_memory) {
+            set_err(err, errcap, "out of memory");
+            return UMBRA_ENOMEM;
+        }
+        set_err(err, errcap, "line %d, column %d: %s", je.line, je.column, je.text);
+        return UMBRA_EJSON;
+    }
+    *out = j;
+    return 0;
+}
+
+int umbra_json_load_file(const char *path, size_t max, json_t **out, char *err, size_t errcap) {
+    uint8_t *data = NULL;
+    size_t n = 0;
+    char inner[UMBRA_JSON_ERR_LEN];
+    set_err(err, errcap, "%s", "");
+    if (!out) return UMBRA_EINVAL;
+    *out = NULL;
+    if (!path) return UMBRA_EINVAL;
+    if (max == 0) max = UMBRA_JSON_DEFAULT_MAX;
+    int rc = umbra_file_read(path, max, &data, &n);
+    if (rc == UMBRA_ETOOBIG) {
+        set_err(err, errcap, "%s: larger than %zu bytes", path, max);
+        return rc;
+    }
+    if (rc) {
+        set_err(err, errcap, "%s: %s", path, umbra_strerror(rc));
+        return rc;
+    }
+    rc = umbra_json_loadb(data, n, out, inner, sizeof inner);
+    umbra_free(data);
+    if (rc) set_err(err, errcap, "%s: %s", path, inner);
+    return rc;
+}
+
+static int dump_cb(const char *p, size_t n, void *ud) { return umbra_buf_append(ud, p, n) ? -1 : 0; }
+
+int umbra_json_dumps(const json_t *j, size_t flags, umbra_buf *out) {
+    if (!j || !out) return UMBRA_EINVAL;
+    json_ready();
+    if (flags == 0) flags = JSON_COMPACT | JSON_SORT_KEYS;
+    size_t start = out->len;
+    unsigned long failures = umbra_alloc_failures();
+    if (json_dump_callback(j, dump_cb, out, flags) != 0) {
+        int full = out->max && out->len + 64 > out->max;
+        out->len = start;
+        if (out->data) out->data[start] = 0;
+        if (umbra_alloc_failures() != failures) return UMBRA_ENOMEM;
+        return full ? UMBRA_ETOOBIG : UMBRA_EINVAL;
+    }
+    return 0;
+}
+
+int umbra_json_write_file(const char *path, const json_t *j, size_t flags, unsigned mode) {
+    umbra_buf b;
+    umbra_buf_init(&b, 0);
+    int rc = umbra_json_dumps(j, flags, &b);
+    if (!rc) rc = umbra_buf_append_byte(&b, '\n');
+    if (!rc) rc = umbra_file_write_atomic(path, b.data, b.len, mode);
+    umbra_buf_free(&b);
+    return rc;
+}
+
+static json_t *member(const json_t *obj, const char *key, char *err, size_t errcap) {
+    set_err(err, errcap, "%s", "");
+    if (!json_is_object(obj)) {
+        set_err(err, errcap, "expected an object holding \"%s\"", key);
+        return NULL;
+    }
+    json_t *v = json_object_get(obj, key);
+    if (!v) set_err(err, errcap, "missing member \"%s\"", key);
+    return v;
+}
+
+int umbra_json_get_string(const json_t *obj, const char *key, const char **out, char *err, size_t errcap) {
+    *out = NULL;
+    json_t *v = member(obj, key, err, errcap);
+    if (!v) return UMBRA_EJSON;
+    if (!json_is_string(v)) {
+        set_err(err, errcap, "member \"%s\" must be a string", key);
+        return UMBRA_EJSON;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+int umbra_json_get_int(const json_t *obj, const char *key, int64_t *out, char *err, size_t errcap) {
+    *out = 0;
+    json_t *v = member(obj, key, err, errcap);
+    if (!v) return UMBRA_EJSON;
+    if (!json_is_integer(v)) {
+        set_err(err, errcap, "member \"%s\" must be an integer", key);
+        return UMBRA_EJSON;
+    }
+    *out = (int64_t)json_integer_value(v);
+    return 0;
+}
+
+int umbra_json_get_hex(const json_t *obj, const char *key, uint8_t *out, size_t len, char *err, size_t errcap) {
+    const char *s;
+    int rc = umbra_json_get_string(obj, key, &s, err, errcap);
+    if (rc) return rc;
+    size_t n = json_string_length(json_object_get(obj, key));
+    if (n != umbra_hex_len(len) || umbra_hex_decode(out, len, s, n) != (int)len) {
+        set_err(err, errcap, "member \"%s\" must be %zu bytes of hex", key, len);
+        return UMBRA_EJSON;
+    }
+    return 0;
+}
