@@ -108,7 +108,7 @@ int us__frame_encode_header(uint8_t out[4], size_t len, size_t max);
 
 /* Writes prefix || payload into (out, out_cap) and returns the number of bytes written
  * (n + 4), or UMBRA_EPROTO / UMBRA_ETOOBIG as above, or UMBRA_ENOSPACE when out_cap < n + 4.
- * out and payload must not overlap. max 0 = US_FRAME_MAX. */
+ * payload may overlap out (payload == out frames in place). max 0 = US_FRAME_MAX. */
 int us__frame_encode(uint8_t *out, size_t out_cap, const uint8_t *payload, size_t n, size_t max);
 
 #endif
