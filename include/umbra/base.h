@@ -204,6 +204,10 @@ UMBRA_API int umbra_uvarint_decode(const uint8_t *in, size_t n, uint64_t *v);
  * fsync, rename over `path`, fsync of the directory. Either the old or the new content is
  * visible afterwards, never a mix. */
 UMBRA_API int umbra_file_write_atomic(const char *path, const void *data, size_t n, unsigned mode);
+/* Like umbra_file_write_atomic() but never replaces an existing file: the complete temp file
+ * is link()ed into place, so of two racing creators exactly one wins and the other gets
+ * UMBRA_EEXIST (and readers never see a partial file). Used for keys created on first use. */
+UMBRA_API int umbra_file_create_atomic(const char *path, const void *data, size_t n, unsigned mode);
 /* Reads a whole file (at most `max` bytes, else UMBRA_ETOOBIG) into a new buffer that the
  * caller frees with umbra_free(). NUL-terminates the data (not counted in *n). */
 UMBRA_API int umbra_file_read(const char *path, size_t max, uint8_t **data, size_t *n);

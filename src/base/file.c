@@ -23,20 +23,29 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
     return 0;
 }
 
-int umbra_file_write_atomic(const char *path, const void *data, size_t n, unsigned mode) {
+/* Writes a complete temp file next to `path` and puts it in place: by rename() (replace)
+ * or by link() (exclusive: fails with UMBRA_EEXIST when path exists). The temp file is
+ * created 0600 by mkstemp and only then given `mode`, so it is never more open than asked. */
+static int write_and_place(const char *path, const void *data, size_t n, unsigned mode, int exclusive) {
     char tmp[PATH_MAX], dir[PATH_MAX];
     int fd = -1, rc = 0;
-    if (!path || (!data && n)) return UMBRA_EINVAL;
+    if (!path || !*path || (!data && n)) return UMBRA_EINVAL;
     if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp) return UMBRA_ENOSPACE;
-    fd = mkstemp(tmp);
+    fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) return umbra_from_errno(errno);
     if (fchmod(fd, (mode_t)mode) != 0) { rc = umbra_from_errno(errno); goto fail; }
     if ((rc = write_all(fd, data, n)) != 0) goto fail;
     if (fsync(fd) != 0) { rc = umbra_from_errno(errno); goto fail; }
     if (close(fd) != 0) { fd = -1; rc = umbra_from_errno(errno); goto fail; }
     fd = -1;
-    if (rename(tmp, path) != 0) { rc = umbra_from_errno(errno); goto fail; }
-    /* fsync the directory so the rename itself is durable. */
+    if (exclusive) {
+        if (link(tmp, path) != 0) { rc = umbra_from_errno(errno); goto fail; }
+        unlink(tmp);
+    } else if (rename(tmp, path) != 0) {
+        rc = umbra_from_errno(errno);
+        goto fail;
+    }
+    /* fsync the directory so the rename/link itself is durable. */
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash == dir) slash[1] = 0;
@@ -52,6 +61,14 @@ fail:
     if (fd >= 0) close(fd);
     unlink(tmp);
     return rc;
+}
+
+int umbra_file_write_atomic(const char *path, const void *data, size_t n, unsigned mode) {
+    return write_and_place(path, data, n, mode, 0);
+}
+
+int umbra_file_create_atomic(const char *path, const void *data, size_t n, unsigned mode) {
+    return write_and_place(path, data, n, mode, 1);
 }
 
 int umbra_file_read(const char *path, size_t max, uint8_t **data, size_t *n) {

@@ -131,6 +131,26 @@ static void failed_write_keeps_old_content(void **state) {
     assert_int_equal(umbra_file_write_atomic(inner, "x", 1, 0600), UMBRA_ENOENT);
 }
 
+static void create_is_exclusive(void **state) {
+    (void)state;
+    const char *dir = tu_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/key", dir);
+    assert_int_equal(umbra_file_create_atomic(path, "first", 5, 0600), 0);
+    assert_int_equal(umbra_file_create_atomic(path, "second", 6, 0644), UMBRA_EEXIST);
+    uint8_t *data;
+    size_t n;
+    assert_int_equal(umbra_file_read(path, 100, &data, &n), 0);
+    assert_string_equal((char *)data, "first");
+    umbra_free(data);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(st.st_nlink, 1); /* the temp name is gone */
+    assert_int_equal(count_entries(dir), 1);
+    assert_int_equal(umbra_file_create_atomic("", "x", 1, 0600), UMBRA_EINVAL);
+}
+
 static void mkdirs_modes(void **state) {
     (void)state;
     const char *dir = tu_tmpdir();
@@ -156,6 +176,7 @@ int main(void) {
         cmocka_unit_test(write_read_and_mode),
         cmocka_unit_test(read_errors_and_unsized_files),
         cmocka_unit_test(failed_write_keeps_old_content),
+        cmocka_unit_test(create_is_exclusive),
         cmocka_unit_test(mkdirs_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
