@@ -90,7 +90,10 @@ typedef struct us__path {
     uint64_t last_recv_ns, last_sent_ns;
     unsigned consecutive_losses;
     uint8_t outstanding;              /* sent since the last receive */
-    uint64_t validated_ns;
+    uint64_t outstanding_since_ns;    /* first send after the last receive */
+    uint64_t created_ns, validated_ns, failed_ns;
+    uint8_t fail_pending;             /* poll() still has to report FAILED */
+    uint8_t probing;                  /* VALIDATED path with a liveness challenge out */
 } us__path;
 
 /* Events reported by us__paths_poll(). */
@@ -143,16 +146,19 @@ int us__paths_set_validated(us__paths *r, int id, uint64_t now);
 int us__paths_set_primary(us__paths *r, int id);
 
 /* Starts (or restarts) validation of `id`: draws a fresh challenge with uc_random(), writes
- * it to `out`, moves the path to VALIDATING and arms the retransmission timer. Allowed in
- * every in-use state (a VALIDATED or FAILED path is re-validated, e.g. after migration).
+ * it to `out` (the caller sends it in a PATH_CHALLENGE on that path) and arms the
+ * retransmission timer. UNVALIDATED / FAILED / VALIDATING paths move to VALIDATING. On a
+ * VALIDATED path it is a liveness probe: the path stays VALIDATED (and usable); if no
+ * response arrives after max_retries retransmissions it is declared dead (FAILED).
  * Returns 0 or UMBRA_EINVAL. */
 int us__paths_challenge(us__paths *r, int id, uint64_t now, uint8_t out[US_PATH_CHALLENGE_LEN]);
 
 /* A PATH_RESPONSE arrived (on any path). Compares `resp` in constant time with every kept
- * challenge of every VALIDATING path; on a match the owning path becomes VALIDATED, an RTT
+ * challenge of every path awaiting one; on a match the owning path becomes VALIDATED, an RTT
  * sample (now - time the matching challenge was sent) is taken, all of its challenges are
- * forgotten (a response is good once), and its id is returned (>= 0). Otherwise
- * UMBRA_EAUTH and nothing changes. */
+ * forgotten (a response is good once), and its id is returned (>= 0). Responses to a
+ * liveness probe of a VALIDATED path match the same way. Otherwise UMBRA_EAUTH and nothing
+ * changes (e.g. a late response for a path that already FAILED). */
 int us__paths_on_response(us__paths *r, const uint8_t resp[US_PATH_CHALLENGE_LEN], uint64_t now);
 
 /* Traffic accounting. on_recv: an authenticated datagram/frame of `bytes` arrived on `id`
