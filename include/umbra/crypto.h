@@ -16,15 +16,19 @@
 extern "C" {
 #endif
 
-/* Initializes libsodium and checks the RNG. Idempotent, thread-safe. */
+/* Initializes libsodium, fetches the OpenSSL algorithms once and checks the RNG.
+ * Idempotent, thread-safe. UMBRA_ERANDOM (no working RNG) / UMBRA_ECRYPTO (OpenSSL lacks
+ * an algorithm). */
 UMBRA_API int uc_init(void);
-/* Fills buf with n cryptographically secure random bytes. */
+/* Fills buf with n cryptographically secure random bytes (libsodium). Never fails. */
 UMBRA_API void uc_random(void *buf, size_t n);
 
 /* ---- Hashes ------------------------------------------------------------------------------ */
 #define UC_SHA256_LEN 32
 #define UC_SHA512_LEN 64
 #define UC_SHA3_256_LEN 32
+/* One-shot hashes (FIPS 180-4, FIPS 202). They never fail: SHA-256/SHA3/SHAKE run on
+ * OpenSSL and, should OpenSSL be unable to allocate its context, on libsodium/PQClean. */
 UMBRA_API void uc_sha256(uint8_t out[32], const void *msg, size_t n);
 UMBRA_API void uc_sha512(uint8_t out[64], const void *msg, size_t n);
 UMBRA_API void uc_sha3_256(uint8_t out[32], const void *msg, size_t n);
@@ -37,14 +41,23 @@ UMBRA_API void uc_sha256_init(uc_sha256_ctx *c);
 UMBRA_API void uc_sha256_update(uc_sha256_ctx *c, const void *p, size_t n);
 UMBRA_API void uc_sha256_final(uc_sha256_ctx *c, uint8_t out[32]); /* wipes c */
 
+/* Incremental SHA-512 (libsodium state; layout public for stack use; do not touch). */
+typedef struct uc_sha512_ctx { uint64_t opaque[26]; } uc_sha512_ctx;
+UMBRA_API void uc_sha512_init(uc_sha512_ctx *c);
+UMBRA_API void uc_sha512_update(uc_sha512_ctx *c, const void *p, size_t n);
+UMBRA_API void uc_sha512_final(uc_sha512_ctx *c, uint8_t out[64]); /* wipes c */
+
 /* ---- MAC and KDF ------------------------------------------------------------------------- */
 UMBRA_API void uc_hmac_sha256(uint8_t out[32], const uint8_t *key, size_t keylen,
                               const void *msg, size_t n);
-/* Constant-time check of a (possibly truncated, taglen in 1..32) HMAC-SHA256 tag. */
+/* Constant-time check of a (possibly truncated, taglen in 1..32) HMAC-SHA256 tag: 0,
+ * UMBRA_EAUTH on mismatch, UMBRA_EINVAL for a taglen outside 1..32. */
 UMBRA_API int uc_hmac_sha256_verify(const uint8_t *tag, size_t taglen, const uint8_t *key,
                                     size_t keylen, const void *msg, size_t n);
 /* RFC 5869. extract: prk = HMAC(salt, ikm) (salt NULL/0 = 32 zero bytes). expand: okm of
- * outlen <= 255*32 bytes (else UMBRA_ERANGE). uc_hkdf = extract + expand. */
+ * outlen <= 255*32 bytes (else UMBRA_ERANGE; outlen 0 writes nothing). uc_hkdf = extract +
+ * expand. Expand runs on OpenSSL's HKDF and fails only with UMBRA_ENOMEM/UMBRA_ECRYPTO
+ * when OpenSSL cannot allocate (okm is then wiped). */
 UMBRA_API void uc_hkdf_extract(uint8_t prk[32], const uint8_t *salt, size_t saltlen,
                                const uint8_t *ikm, size_t ikmlen);
 UMBRA_API int uc_hkdf_expand(uint8_t *okm, size_t outlen, const uint8_t prk[32],
@@ -54,8 +67,13 @@ UMBRA_API int uc_hkdf(uint8_t *okm, size_t outlen, const uint8_t *salt, size_t s
 
 /* ---- AEAD ---------------------------------------------------------------------------------
  * One context type for both ciphers; the key is copied in and wiped by uc_aead_clear().
+ * uc_aead_init() allocates the OpenSSL context for AES-GCM (UMBRA_ENOMEM); every
+ * successful init must be paired with uc_aead_clear() (also safe after a failed init).
  * Seal writes ptlen + 16 bytes to ct (ct may equal pt). Open verifies the tag in constant
- * time and returns UMBRA_EAUTH without writing plaintext on failure (pt may equal ct). */
+ * time and returns UMBRA_EAUTH when it does not match; no unauthenticated plaintext is
+ * ever released: on failure the ctlen - 16 bytes of pt are set to zero (ChaCha20-Poly1305
+ * checks before decrypting, AES-GCM wipes what OpenSSL decrypted) — with pt == ct that
+ * destroys the ciphertext. A context is not thread-safe; use one per thread/direction. */
 enum uc_aead_alg { UC_AEAD_AES256GCM = 1, UC_AEAD_CHACHA20POLY1305 = 2 };
 #define UC_AEAD_KEY_LEN 32
 #define UC_AEAD_NONCE_LEN 12
@@ -72,7 +90,9 @@ UMBRA_API int uc_aead_seal(uc_aead *a, uint8_t *ct, const uint8_t nonce[12], con
 UMBRA_API int uc_aead_open(uc_aead *a, uint8_t *pt, const uint8_t nonce[12], const uint8_t *aad,
                            size_t aadlen, const uint8_t *ct, size_t ctlen);
 /* One-shot variants with explicit nonce and tag lengths, for vector tests (AES-GCM accepts
- * nonce lengths 1..128 and tag lengths 4..16; ChaCha20-Poly1305 only 12 and 16). */
+ * 16/24/32-byte keys, nonce lengths 1..128 and tag lengths 4..16; ChaCha20-Poly1305 only
+ * a 32-byte key, 12 and 16). Bad lengths give UMBRA_EINVAL, a nonce over 128 bytes
+ * UMBRA_EUNSUPPORTED (OpenSSL's limit). ct/pt hold ptlen/ctlen bytes, tag taglen. */
 UMBRA_API int uc_aead_seal_ex(int alg, const uint8_t *key, size_t keylen, const uint8_t *nonce,
                               size_t noncelen, const uint8_t *aad, size_t aadlen, const uint8_t *pt,
                               size_t ptlen, uint8_t *ct, uint8_t *tag, size_t taglen);
@@ -92,6 +112,7 @@ UMBRA_API void uc_x25519_keypair(uint8_t pk[32], uint8_t sk[32]);
  * sk is the 32-byte seed; the public key is derived. */
 UMBRA_API void uc_ed25519_pk(uint8_t pk[32], const uint8_t seed[32]);
 UMBRA_API void uc_ed25519_sign(uint8_t sig[64], const void *msg, size_t n, const uint8_t seed[32]);
+/* 0 or UMBRA_EBADSIG. Rejects non-canonical S, small-order and non-canonical A/R. */
 UMBRA_API int uc_ed25519_verify(const uint8_t sig[64], const void *msg, size_t n, const uint8_t pk[32]);
 
 /* ---- ML-KEM-768 (FIPS 203) ----------------------------------------------------------------- */
@@ -109,18 +130,41 @@ UMBRA_API int uc_mlkem768_encaps(uint8_t ct[1088], uint8_t ss[32], const uint8_t
 /* Decaps (implicit rejection: a modified ciphertext yields a pseudo-random ss, not an
  * error). Checks the decapsulation key (FIPS 203 §7.3 hash check): UMBRA_EBADKEY. */
 UMBRA_API int uc_mlkem768_decaps(uint8_t ss[32], const uint8_t ct[1088], const uint8_t sk[2400]);
+/* The two FIPS 203 input checks on their own: §7.2 modulus check of an encapsulation key,
+ * §7.3 hash check of a decapsulation key. 0 or UMBRA_EBADKEY. */
+UMBRA_API int uc_mlkem768_check_pk(const uint8_t pk[1184]);
+UMBRA_API int uc_mlkem768_check_sk(const uint8_t sk[2400]);
 
 /* ---- ML-DSA-65 (FIPS 204) ------------------------------------------------------------------ */
 #define UC_MLDSA65_PK_LEN 1952
 #define UC_MLDSA65_SK_LEN 4032
 #define UC_MLDSA65_SIG_LEN 3309
+/* Keygen from the 32-byte seed xi (FIPS 204 ML-DSA.KeyGen_internal); sk is the 4032-byte
+ * expanded key. */
 UMBRA_API int uc_mldsa65_keypair_derand(uint8_t pk[1952], uint8_t sk[4032], const uint8_t seed[32]);
-/* Pure ML-DSA with context (ctxlen <= 255). rnd NULL = hedged (fresh random), otherwise
- * the given 32 bytes (all-zero = deterministic variant). */
+UMBRA_API int uc_mldsa65_keypair(uint8_t pk[1952], uint8_t sk[4032]);
+/* Pure ML-DSA with context (ctxlen <= 255, else UMBRA_EINVAL). rnd NULL = hedged (fresh
+ * random), otherwise the given 32 bytes (all-zero = deterministic variant). Signing
+ * rejects an sk whose s1/s2 coefficients are out of range (UMBRA_EBADKEY). Verify returns
+ * 0 or UMBRA_EBADSIG (wrong siglen, malformed hints, norm violation, mismatch). */
 UMBRA_API int uc_mldsa65_sign(uint8_t sig[3309], const uint8_t *msg, size_t n, const uint8_t *ctx,
                               size_t ctxlen, const uint8_t *rnd, const uint8_t sk[4032]);
 UMBRA_API int uc_mldsa65_verify(const uint8_t *sig, size_t siglen, const uint8_t *msg, size_t n,
                                 const uint8_t *ctx, size_t ctxlen, const uint8_t pk[1952]);
+/* Internal interface (FIPS 204 Algorithms 7/8): sign/verify M' as given, no domain prefix
+ * (what ACVP's "internal" vectors and pre-built M' need). */
+UMBRA_API int uc_mldsa65_sign_internal(uint8_t sig[3309], const uint8_t *mprime, size_t n,
+                                       const uint8_t *rnd, const uint8_t sk[4032]);
+UMBRA_API int uc_mldsa65_verify_internal(const uint8_t *sig, size_t siglen, const uint8_t *mprime,
+                                         size_t n, const uint8_t pk[1952]);
+/* External mu (FIPS 204 §6.2/§6.3): mu = H(H(pk, 64) || 0 || ctxlen || ctx || msg, 64) is
+ * computed by uc_mldsa65_mu (possibly elsewhere), then signed/verified directly. */
+UMBRA_API int uc_mldsa65_mu(uint8_t mu[64], const uint8_t pk[1952], const uint8_t *msg, size_t n,
+                            const uint8_t *ctx, size_t ctxlen);
+UMBRA_API int uc_mldsa65_sign_mu(uint8_t sig[3309], const uint8_t mu[64], const uint8_t *rnd,
+                                 const uint8_t sk[4032]);
+UMBRA_API int uc_mldsa65_verify_mu(const uint8_t *sig, size_t siglen, const uint8_t mu[64],
+                                   const uint8_t pk[1952]);
 
 /* ---- X-Wing KEM (draft-connolly-cfrg-xwing-kem-10) ----------------------------------------
  * sk is the 32-byte seed; pk = ML-KEM-768 ek || X25519 pk; ct = ML-KEM ct || X25519 ct;
@@ -129,16 +173,32 @@ UMBRA_API int uc_mldsa65_verify(const uint8_t *sig, size_t siglen, const uint8_t
 #define UC_XWING_SK_LEN 32
 #define UC_XWING_CT_LEN 1120
 #define UC_XWING_SS_LEN 32
+/* Errors: UMBRA_EINVAL (NULL), UMBRA_EBADKEY (encaps: pk_M fails the FIPS 203 modulus
+ * check), UMBRA_EWEAKKEY (encaps: pk_X is a low-order X25519 point). Decapsulation never
+ * fails on a bad ciphertext (implicit rejection gives an unrelated ss). */
 UMBRA_API int uc_xwing_keypair_derand(uint8_t pk[1216], const uint8_t sk[32]);
 UMBRA_API int uc_xwing_keypair(uint8_t pk[1216], uint8_t sk[32]);
 UMBRA_API int uc_xwing_encaps_derand(uint8_t ct[1120], uint8_t ss[32], const uint8_t pk[1216],
                                      const uint8_t eseed[64]);
 UMBRA_API int uc_xwing_encaps(uint8_t ct[1120], uint8_t ss[32], const uint8_t pk[1216]);
 UMBRA_API int uc_xwing_decaps(uint8_t ss[32], const uint8_t ct[1120], const uint8_t sk[32]);
+/* Expanded decapsulation key: uc_xwing_decaps() re-derives ML-KEM and X25519 keys from
+ * the seed on every call; a long-lived receiver expands once (pk optional, may be NULL)
+ * and decapsulates with uc_xwing_decaps_dk(). Secret: wipe with uc_xwing_dk_wipe(). */
+typedef struct uc_xwing_dk {
+    uint8_t mlkem_sk[2400];
+    uint8_t x_sk[32];
+    uint8_t x_pk[32];
+} uc_xwing_dk; /* do not touch fields */
+UMBRA_API int uc_xwing_dk_expand(uc_xwing_dk *dk, uint8_t pk[1216], const uint8_t sk[32]);
+UMBRA_API int uc_xwing_decaps_dk(uint8_t ss[32], const uint8_t ct[1120], const uc_xwing_dk *dk);
+UMBRA_API void uc_xwing_dk_wipe(uc_xwing_dk *dk);
 
 /* ---- Composite signature id-MLDSA65-Ed25519-SHA512 (draft-ietf-lamps-pq-composite-sigs-19)
  * pk = ML-DSA-65 pk || Ed25519 pk (1984 bytes); sk = ML-DSA-65 seed || Ed25519 seed (64);
- * sig = ML-DSA-65 sig || Ed25519 sig (3373). Both components must verify. ctx <= 255 bytes. */
+ * sig = ML-DSA-65 sig || Ed25519 sig (3373). Both components must verify. ctx <= 255 bytes
+ * (else UMBRA_EINVAL). The ML-DSA half is hedged (randomized), so signatures differ from
+ * call to call. Verify returns 0 or UMBRA_EBADSIG. */
 #define UC_COMPSIG_PK_LEN 1984
 #define UC_COMPSIG_SK_LEN 64
 #define UC_COMPSIG_SIG_LEN 3373
@@ -155,8 +215,12 @@ UMBRA_API int uc_compsig_verify(const uint8_t sig[3373], const uint8_t *msg, siz
 #define UC_CID_BIN_LEN 36
 #define UC_CID_STR_LEN 60
 UMBRA_API void uc_cid_raw(uint8_t cid[36], const void *data, size_t n);
+/* Writes the 59-character string and its NUL; returns 0. */
 UMBRA_API int uc_cid_raw_string(char out[60], const void *data, size_t n);
-/* Parses a 'b…' CIDv1 string into its 36-byte binary form (raw or any codec, sha2-256). */
+/* Parses a 'b…' CIDv1 string into its 36-byte binary form (raw or any codec whose
+ * multicodec varint is one byte, sha2-256). UMBRA_EMALFORMED (bad base32, non-canonical
+ * trailing bits, wrong length), UMBRA_EUNSUPPORTED (other multibase, version, codec
+ * width or hash). cid is zeroed on failure. */
 UMBRA_API int uc_cid_parse(uint8_t cid[36], const char *s);
 
 #ifdef __cplusplus

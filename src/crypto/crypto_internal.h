@@ -10,4 +10,18 @@ void umbra__pq_rng_script(const uint8_t *bytes, size_t n);
 /* Bytes of the current script not yet consumed. */
 size_t umbra__pq_rng_script_left(void);
 
+/* OpenSSL algorithm objects fetched once (explicit fetch avoids the per-call implicit
+ * fetch of EVP_sha256() & co.). Never NULL after a successful uc__ossl(); callers treat a
+ * NULL as UMBRA_ECRYPTO. The returned pointers are owned by the cache (never freed). */
+struct evp_md_st;
+struct evp_cipher_st;
+struct evp_kdf_st;
+typedef struct uc__ossl_algs {
+    struct evp_md_st *sha256, *sha3_256, *shake256;
+    struct evp_cipher_st *aes128gcm, *aes192gcm, *aes256gcm;
+    struct evp_kdf_st *hkdf;
+} uc__ossl_algs;
+/* Returns the fetched algorithms, or NULL when OpenSSL could not provide them. */
+const uc__ossl_algs *uc__ossl(void);
+
 #endif

@@ -1,0 +1,85 @@
+/* compsig.c — composite signature id-MLDSA65-Ed25519-SHA512 (OID 1.3.6.1.5.5.7.6.48),
+ * draft-ietf-lamps-pq-composite-sigs-19.
+ *
+ *   pk  = ML-DSA-65 pk (1952) || Ed25519 pk (32)
+ *   sk  = ML-DSA-65 seed xi (32) || Ed25519 seed (32)
+ *   sig = ML-DSA-65 sig (3309) || Ed25519 sig (64)
+ *   M'  = Prefix || Label || len(ctx) (1 byte) || ctx || SHA-512(M)   ("Prefix, Label, CTX")
+ *   Prefix = "CompositeAlgorithmSignatures2025" (32 bytes)
+ *   Label  = "COMPSIG-MLDSA65-Ed25519-SHA512"   (30 bytes)
+ *   mldsaSig = ML-DSA-65.Sign(sk_M, M', ctx = Label)   (hedged, FIPS 204 Algorithm 2)
+ *   tradSig  = Ed25519.Sign(sk_E, M')                  (pure Ed25519, RFC 8032)
+ * Verification requires both components to verify. */
+#include <sodium.h>
+#include <string.h>
+
+#include "umbra/crypto.h"
+
+static const char PREFIX[] = "CompositeAlgorithmSignatures2025";
+static const char LABEL[] = "COMPSIG-MLDSA65-Ed25519-SHA512";
+#define PREFIX_LEN (sizeof PREFIX - 1)
+#define LABEL_LEN (sizeof LABEL - 1)
+_Static_assert(PREFIX_LEN == 32 && LABEL_LEN == 30, "composite prefix/label lengths");
+#define MPRIME_MAX (PREFIX_LEN + LABEL_LEN + 1 + 255 + 64)
+
+/* Builds M' into out (MPRIME_MAX bytes) and returns its length. */
+static size_t build_mprime(uint8_t out[MPRIME_MAX], const uint8_t *msg, size_t n,
+                           const uint8_t *ctx, size_t ctxlen) {
+    size_t o = 0;
+    memcpy(out, PREFIX, PREFIX_LEN);
+    o += PREFIX_LEN;
+    memcpy(out + o, LABEL, LABEL_LEN);
+    o += LABEL_LEN;
+    out[o++] = (uint8_t)ctxlen;
+    if (ctxlen) memcpy(out + o, ctx, ctxlen);
+    o += ctxlen;
+    uc_sha512(out + o, msg, n);
+    return o + 64;
+}
+
+int uc_compsig_keypair_derand(uint8_t pk[1984], const uint8_t sk[64]) {
+    if (!pk || !sk) return UMBRA_EINVAL;
+    uint8_t sk_m[UC_MLDSA65_SK_LEN];
+    int rc = uc_mldsa65_keypair_derand(pk, sk_m, sk);
+    sodium_memzero(sk_m, sizeof sk_m);
+    if (rc) return rc;
+    uc_ed25519_pk(pk + UC_MLDSA65_PK_LEN, sk + 32);
+    return 0;
+}
+
+int uc_compsig_keypair(uint8_t pk[1984], uint8_t sk[64]) {
+    if (!pk || !sk) return UMBRA_EINVAL;
+    uc_random(sk, 64);
+    int rc = uc_compsig_keypair_derand(pk, sk);
+    if (rc) sodium_memzero(sk, 64);
+    return rc;
+}
+
+int uc_compsig_sign(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
+                    size_t ctxlen, const uint8_t sk[64]) {
+    if (!sig || !sk || (n && !msg) || (ctxlen && !ctx)) return UMBRA_EINVAL;
+    if (ctxlen > 255) return UMBRA_EINVAL;
+    uint8_t mp[MPRIME_MAX], pk_m[UC_MLDSA65_PK_LEN], sk_m[UC_MLDSA65_SK_LEN];
+    size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
+    /* The ML-DSA key is re-derived from its seed xi (FIPS 204 KeyGen_internal). */
+    int rc = uc_mldsa65_keypair_derand(pk_m, sk_m, sk);
+    if (rc == 0)
+        rc = uc_mldsa65_sign(sig, mp, mplen, (const uint8_t *)LABEL, LABEL_LEN, NULL, sk_m);
+    if (rc == 0) uc_ed25519_sign(sig + UC_MLDSA65_SIG_LEN, mp, mplen, sk + 32);
+    sodium_memzero(sk_m, sizeof sk_m);
+    if (rc) sodium_memzero(sig, UC_COMPSIG_SIG_LEN);
+    return rc;
+}
+
+int uc_compsig_verify(const uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
+                      size_t ctxlen, const uint8_t pk[1984]) {
+    if (!sig || !pk || (n && !msg) || (ctxlen && !ctx)) return UMBRA_EINVAL;
+    if (ctxlen > 255) return UMBRA_EINVAL;
+    uint8_t mp[MPRIME_MAX];
+    size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
+    /* Both components are always checked; the result is the AND of the two. */
+    int rc_m = uc_mldsa65_verify(sig, UC_MLDSA65_SIG_LEN, mp, mplen, (const uint8_t *)LABEL,
+                                 LABEL_LEN, pk);
+    int rc_e = uc_ed25519_verify(sig + UC_MLDSA65_SIG_LEN, mp, mplen, pk + UC_MLDSA65_PK_LEN);
+    return (rc_m == 0 && rc_e == 0) ? 0 : UMBRA_EBADSIG;
+}
