@@ -223,9 +223,8 @@ typedef int (*uw_host_fn)(uw_call *call, const uw_val *args, uw_val *results, vo
  * engine falls back to this registry, so host APIs (WASI, edge host API) are built once
  * per engine, not per instance. The type arrays and the names are copied. Registering
  * before the engine is shared between threads is required (the registry is read without
- * locks). A second definition of the same (module, field) replaces the first only before
- * any module resolves it; otherwise UMBRA_EEXIST. Returns 0, UMBRA_ENOMEM, UMBRA_EINVAL,
- * UMBRA_EEXIST. */
+ * locks). A second definition of the same (module, field) fails with UMBRA_EEXIST.
+ * Returns 0, UMBRA_ENOMEM, UMBRA_EINVAL, UMBRA_EEXIST. */
 UMBRA_API int uw_engine_define_func(uw_engine *e, const char *module, const char *field,
                                     const uw_functype *type, uw_host_fn fn, void *ud);
 /* Creates a stand-alone host function object owned by the engine (freed with it). Useful

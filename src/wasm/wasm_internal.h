@@ -91,8 +91,10 @@ enum uw__ce_op {
     UW__CE_REF_NULL = 0xD0,
     UW__CE_REF_FUNC = 0xD2,
 };
+enum uw__ce_bad { UW__CE_OK = 0, UW__CE_NONCONST = 1, UW__CE_ARITY = 2 };
 typedef struct uw__constexpr {
-    uint8_t op;      /* uw__ce_op */
+    uint8_t op;      /* uw__ce_op; 0 when `bad` (the decoder records, the validator rejects) */
+    uint8_t bad;     /* uw__ce_bad: a non-constant instruction / not exactly one value */
     uint8_t type;    /* the result type (ref.null: its reftype) */
     uint32_t index;  /* global.get / ref.func index */
     uint64_t bits;   /* i32/i64 value (i32 zero-extended), f32/f64 bit pattern */
@@ -246,6 +248,30 @@ typedef struct uw__blocktype {
 } uw__blocktype;
 size_t uw__read_blocktype(const uint8_t *p, const uint8_t *end, uw__blocktype *out);
 
+/* One decoded instruction (§5.4). Shared by the decoder's syntax pass, the validator and
+ * the compiler, so all agree on the encoding. `op` is the opcode byte, or for the 0xFC
+ * prefix UW__OP_FC | subopcode. Immediates:
+ *   block/loop/if: bt;  br/br_if: a = label;  br_table: a = number of labels excluding
+ *   the default, labels = first label LEB (read a+1 u32s with uw__read_u32);
+ *   call: a = func;  call_indirect: a = type, b = table;  local.*: a;  global.*: a;
+ *   table.get/set, table.grow/size/fill: a = table;  loads/stores: a = align exponent,
+ *   b = offset;  i32/i64.const: imm (sign-extended to 64 bits);  f32/f64.const: imm bits;
+ *   select t: a = number of types, b = the first type;  ref.null: a = reftype;
+ *   ref.func: a = func;  memory.init: a = data;  data.drop: a = data;  table.init:
+ *   a = elem, b = table;  elem.drop: a = elem;  table.copy: a = dst table, b = src table. */
+#define UW__OP_FC 0xFC00u
+typedef struct uw__instr {
+    uint32_t op;
+    uint32_t a, b;
+    uint64_t imm;
+    uw__blocktype bt;
+    const uint8_t *labels;
+} uw__instr;
+/* Decodes the instruction at p (p < end). Returns its length, or 0 when malformed; then
+ * *why (if non-NULL) is the spec test suite's reason ("illegal opcode", "zero byte
+ * expected", "integer too large", "malformed memop flags", "unexpected end", ...). */
+size_t uw__decode_instr(const uint8_t *p, const uint8_t *end, uw__instr *out, const char **why);
+
 /* ---- Engine ------------------------------------------------------------------------------ */
 
 /* A host function registered on the engine. */
@@ -264,6 +290,8 @@ struct uw_engine {
      * so pointers to them stay valid while the array grows. */
     uw__functype **ctypes;
     uint32_t nctypes, cap_ctypes;
+    uint32_t *ctype_hash;        /* open addressing: id + 1, 0 = empty */
+    uint32_t ctype_cap;
 
     /* Host functions registered with uw_engine_define_func (lookup by name). */
     uw__hostdef *hostdefs;
@@ -286,6 +314,9 @@ uint32_t uw__engine_intern_type(uw_engine *e, const uint8_t *params, uint32_t np
                                 const uint8_t *results, uint32_t nresults);
 /* The canonical type for an id; the pointer stays valid until uw_engine_free. Thread-safe. */
 const uw__functype *uw__engine_type(uw_engine *e, uint32_t id);
+/* The host function registered on the engine as (module, field), or NULL. */
+uw_func *uw__engine_find_host(const uw_engine *e, const char *module, size_t mlen, const char *field,
+                              size_t flen);
 /* Starts the epoch ticker if it is not running. Thread-safe. Returns 0 or UMBRA_E*. */
 int uw__engine_ensure_ticker(uw_engine *e);
 
