@@ -23,8 +23,11 @@
  *             never filled).
  * LOSS. A round with loss > 2 % (or any retransmission timeout) sets the lower bounds
  * bw_lo = max(bw of that round, 0.7 × current) and inflight_lo = 0.7 × inflight; the model
- * then uses min(btlbw, bw_lo) and min(cwnd, inflight_lo). The bounds are lifted after
- * US_CC_LO_CLEAR_ROUNDS loss-free rounds (and at the 1.25 probe if the last round was clean).
+ * then uses min(btlbw, bw_lo) and min(cwnd, inflight_lo). Random loss on a link that still
+ * delivers at the old rate thus mostly shrinks inflight, while loss caused by a lower link
+ * rate pulls the pacing rate down within a few rounds instead of waiting for the
+ * US_CC_BW_ROUNDS max filter to forget. The bounds are lifted after US_CC_LO_CLEAR_ROUNDS
+ * loss-free rounds.
  * There is no separate recovery state; retransmission is the caller's business.
  *
  * UNITS: time in nanoseconds (explicit `now`, any monotonic origin), sizes in bytes, rates
@@ -58,7 +61,8 @@
 typedef struct us__pacer {
     uint64_t rate;                    /* bytes per second, 0 = unlimited */
     uint64_t burst;                   /* bucket size in bytes */
-    uint64_t tokens_nb;               /* tokens × 1e9 (byte·ns/s), avoids rounding drift */
+    int64_t tokens_nb;                /* tokens × 1e9 (byte·ns/s), avoids rounding drift;
+                                         negative = debt */
     uint64_t last_ns;
     uint8_t started;
 } us__pacer; /* do not touch fields */
@@ -134,6 +138,8 @@ typedef struct us__cc {
     uint64_t bw_lo, inflight_lo;
     uint64_t round_lost, round_delivered_start, round_lost_start, round_bw_max;
     uint64_t clean_rounds;
+    uint64_t last_prior_delivered;    /* newest packet a rate sample was taken from */
+    uint64_t latest_bw;               /* last valid delivery-rate sample */
     /* startup */
     uint64_t full_bw;
     unsigned full_bw_count;

@@ -1,0 +1,333 @@
+/* test_cc.c — pacer arithmetic, and the BBR-style controller against a simulated bottleneck
+ * (FIFO link with a rate, a propagation delay and a drop-tail buffer): the bandwidth and
+ * min-RTT estimates converge to the link's, sends are spread by pacing, and loss pulls the
+ * rate down faster than the max filter alone would. Deterministic: no clocks, no random. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "cc.h"
+
+#define MS 1000000ull
+#define SEC 1000000000ull
+
+/* ---- Pacer ---- */
+
+static void test_pacer_spacing(void **state) {
+    (void)state;
+    us__pacer p;
+    us__pacer_init(&p, 1000000, 3000); /* 1 MB/s, 3000-byte bucket */
+    uint64_t t = 0;
+    for (int k = 0; k < 50; k++) {
+        uint64_t at = us__pacer_next_send(&p, 1000, t);
+        /* Three packets from the full bucket, then one per millisecond. */
+        uint64_t expect = k < 3 ? 0 : (uint64_t)(k - 2) * MS;
+        assert_int_equal(at, expect);
+        t = at;
+        us__pacer_on_sent(&p, 1000, t);
+    }
+    /* Idle refills the bucket, but never beyond its size. */
+    t += 100 * MS;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(us__pacer_next_send(&p, 1000, t), t);
+        us__pacer_on_sent(&p, 1000, t);
+    }
+    assert_int_equal(us__pacer_next_send(&p, 1000, t), t + MS);
+    /* A packet bigger than the bucket waits for a full bucket, not forever. */
+    assert_int_equal(us__pacer_next_send(&p, 10000, t), t + 3 * MS);
+    /* Sending early creates debt that delays what follows. */
+    us__pacer_on_sent(&p, 5000, t);
+    assert_int_equal(us__pacer_next_send(&p, 1000, t), t + 6 * MS);
+    /* Rate 0 = unlimited. */
+    us__pacer_set_rate(&p, 0, 0);
+    assert_int_equal(us__pacer_next_send(&p, 1000000, t), t);
+    /* Rate change keeps the accrued tokens; new rate applies from now on. */
+    us__pacer_init(&p, 2000000, 2000);
+    us__pacer_on_sent(&p, 2000, 0);
+    assert_int_equal(us__pacer_next_send(&p, 1000, 0), 500000); /* 1000 B at 2 MB/s */
+    us__pacer_set_rate(&p, 4000000, 0);
+    assert_int_equal(us__pacer_next_send(&p, 1000, 0), 250000);
+}
+
+/* ---- Simulated bottleneck ---- */
+
+typedef struct {
+    uint64_t t;
+    uint32_t idx;
+    uint8_t lost;
+} sim_ev;
+
+typedef struct {
+    us__cc cc;
+    uint64_t rate;          /* link bytes/s */
+    uint64_t delay;         /* one-way propagation, ns */
+    uint64_t qcap;          /* drop-tail buffer, bytes */
+    uint64_t link_free;     /* time the link finishes its backlog */
+    us__cc_pkt *pkts;
+    uint64_t *sent_at;
+    sim_ev *ev;
+    size_t npk, cap, head;
+    uint64_t t;
+    uint64_t delivered_bytes, lost_pkts;
+    uint32_t mss;
+} sim;
+
+static void sim_init(sim *s, uint64_t rate, uint64_t rtt, uint64_t qcap, uint32_t loss_pct) {
+    memset(s, 0, sizeof *s);
+    us__cc_config c;
+    us__cc_config_default(&c);
+    c.loss_thresh_pct = loss_pct;
+    us__cc_init(&s->cc, &c, 0);
+    s->mss = c.mss;
+    s->rate = rate;
+    s->delay = rtt / 2;
+    s->qcap = qcap;
+    s->cap = 400000;
+    s->pkts = calloc(s->cap, sizeof *s->pkts);
+    s->sent_at = calloc(s->cap, sizeof *s->sent_at);
+    s->ev = calloc(s->cap, sizeof *s->ev);
+    assert_non_null(s->pkts);
+    assert_non_null(s->sent_at);
+    assert_non_null(s->ev);
+}
+
+static void sim_free(sim *s) {
+    free(s->pkts);
+    free(s->sent_at);
+    free(s->ev);
+}
+
+static void sim_send(sim *s) {
+    assert_true(s->npk < s->cap);
+    uint32_t i = (uint32_t)s->npk++;
+    us__cc_on_sent(&s->cc, &s->pkts[i], s->mss, s->t);
+    s->sent_at[i] = s->t;
+    uint64_t start = s->link_free > s->t ? s->link_free : s->t;
+    uint64_t backlog = (start - s->t) * s->rate / SEC;
+    sim_ev *e = &s->ev[i];
+    e->idx = i;
+    if (backlog + s->mss > s->qcap) {
+        /* Dropped at the queue: the sender learns it about one RTT later (events stay in
+         * time order since the link's backlog only grows until it drains). */
+        e->lost = 1;
+        e->t = start + 2 * s->delay;
+    } else {
+        s->link_free = start + (uint64_t)s->mss * SEC / s->rate;
+        e->t = s->link_free + 2 * s->delay;
+    }
+}
+
+/* Runs until `until`: the application always has data. */
+static void sim_run(sim *s, uint64_t until) {
+    while (s->t < until) {
+        while (s->head < s->npk && s->ev[s->head].t <= s->t) {
+            sim_ev *e = &s->ev[s->head++];
+            if (e->lost) {
+                us__cc_on_lost(&s->cc, &s->pkts[e->idx], e->t);
+                s->lost_pkts++;
+            } else {
+                us__cc_on_ack(&s->cc, &s->pkts[e->idx], e->t);
+                s->delivered_bytes += s->mss;
+            }
+        }
+        uint64_t when;
+        if (us__cc_can_send(&s->cc, s->mss, s->t, &when) == 0) {
+            sim_send(s);
+            continue;
+        }
+        uint64_t next = when;
+        if (s->head < s->npk && s->ev[s->head].t < next) next = s->ev[s->head].t;
+        assert_true(next != UINT64_MAX); /* something must always be pending */
+        assert_true(next > s->t || (s->head < s->npk && s->ev[s->head].t <= next));
+        s->t = next > until ? until : next;
+    }
+}
+
+static void test_converges_to_link(void **state) {
+    (void)state;
+    sim *s = malloc(sizeof *s);
+    /* 10 MB/s (80 Mbit/s), 40 ms RTT, one BDP of buffer. */
+    sim_init(s, 10000000, 40 * MS, 400000, 2);
+    us__cc_snapshot sn;
+    us__cc_snapshot_get(&s->cc, &sn);
+    assert_int_equal(sn.phase, US_CC_STARTUP);
+    assert_true(sn.pacing_rate > 0);
+    sim_run(s, 3 * SEC);
+    uint64_t d0 = s->delivered_bytes;
+    sim_run(s, 8 * SEC);
+    us__cc_snapshot_get(&s->cc, &sn);
+    print_message("cc: btlbw=%llu B/s min_rtt=%llu us srtt=%llu us pacing=%llu cwnd=%llu phase=%s "
+                  "lost=%llu pkts rounds=%llu\n",
+                  (unsigned long long)sn.btlbw, (unsigned long long)(sn.min_rtt_ns / 1000),
+                  (unsigned long long)(sn.srtt_ns / 1000), (unsigned long long)sn.pacing_rate,
+                  (unsigned long long)sn.cwnd, us__cc_phase_name(sn.phase),
+                  (unsigned long long)s->lost_pkts, (unsigned long long)sn.rounds);
+    /* Bottleneck bandwidth within 10 % of the link rate. */
+    assert_true(sn.btlbw >= 9000000 && sn.btlbw <= 11000000);
+    /* min RTT = propagation + one packet's serialisation (135 us), within 5 %. */
+    assert_true(sn.min_rtt_ns >= 40 * MS && sn.min_rtt_ns <= 42 * MS);
+    assert_int_equal(sn.phase, US_CC_PROBE_BW);
+    /* Pacing rate = gain × btlbw with gain in the cycle [0.75, 1.25]. */
+    assert_true(sn.pacing_rate >= sn.btlbw * 3 / 4 - 1 && sn.pacing_rate <= sn.btlbw * 5 / 4 + 1);
+    /* cwnd ≈ 2 × BDP (+3 packets). */
+    uint64_t bdp = sn.btlbw / 1000 * (sn.min_rtt_ns / MS);
+    assert_true(sn.cwnd >= bdp && sn.cwnd <= 3 * bdp);
+    /* The link was kept busy (>= 90 %) without a standing queue. */
+    uint64_t got = s->delivered_bytes - d0;
+    assert_true(got >= 5 * 10000000ull * 90 / 100);
+    assert_true(sn.srtt_ns < 70 * MS);
+    assert_int_equal(sn.inflight, (s->npk - s->head) * s->mss);
+    sim_free(s);
+    free(s);
+}
+
+static void test_pacing_spreads_sends(void **state) {
+    (void)state;
+    sim *s = malloc(sizeof *s);
+    sim_init(s, 10000000, 40 * MS, 400000, 2);
+    /* The initial window is paced, not sent as one burst: initial rate = 2.89 × 10 × 1350
+     * bytes per 100 ms ≈ 390 KB/s, bucket 2 packets → one packet per ~3.5 ms after two. */
+    sim_run(s, 20 * MS);
+    assert_true(s->npk >= 6 && s->npk <= 8);
+    assert_int_equal(s->sent_at[0], 0);
+    assert_int_equal(s->sent_at[1], 0);
+    for (int k = 3; k < 6; k++) {
+        uint64_t gap = s->sent_at[k] - s->sent_at[k - 1];
+        assert_true(gap >= 3 * MS && gap <= 4 * MS);
+    }
+    /* In steady state no millisecond carries much more than the link drains in one
+     * (7.4 packets) plus the 1-ms bucket, and sends occupy almost every millisecond. */
+    size_t first = s->npk;
+    sim_run(s, 5 * SEC);
+    first = 0;
+    while (s->sent_at[first] < 4 * SEC) first++;
+    unsigned counts[1000] = {0};
+    for (size_t i = first; i < s->npk && s->sent_at[i] < 5 * SEC; i++)
+        counts[(s->sent_at[i] - 4 * SEC) / MS]++;
+    unsigned busy = 0, maxc = 0;
+    for (int b = 0; b < 1000; b++) {
+        if (counts[b]) busy++;
+        if (counts[b] > maxc) maxc = counts[b];
+    }
+    print_message("cc: steady state: %u/1000 ms with sends, max %u packets in one ms\n", busy, maxc);
+    assert_true(busy >= 900);
+    assert_true(maxc <= 20);
+    sim_free(s);
+    free(s);
+}
+
+static void test_loss_reduces_rate(void **state) {
+    (void)state;
+    sim *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    /* Same scenario twice: with the loss response (2 %) and with it disabled (100 %). */
+    sim_init(a, 10000000, 40 * MS, 100000, 2);
+    sim_init(b, 10000000, 40 * MS, 100000, 100);
+    sim_run(a, 6 * SEC);
+    sim_run(b, 6 * SEC);
+    us__cc_snapshot sa, sb;
+    us__cc_snapshot_get(&a->cc, &sa);
+    assert_true(sa.btlbw >= 9000000);
+    /* The link halves. */
+    a->rate = b->rate = 5000000;
+    sim_run(a, 6 * SEC + 250 * MS);
+    sim_run(b, 6 * SEC + 250 * MS);
+    us__cc_snapshot_get(&a->cc, &sa);
+    us__cc_snapshot_get(&b->cc, &sb);
+    print_message("cc: 250 ms after the drop: with loss response pacing=%llu bw_lo=%llu lost=%llu; "
+                  "without pacing=%llu lost=%llu\n",
+                  (unsigned long long)sa.pacing_rate, (unsigned long long)sa.bw_lo,
+                  (unsigned long long)a->lost_pkts, (unsigned long long)sb.pacing_rate,
+                  (unsigned long long)b->lost_pkts);
+    assert_true(sa.bw_lo != UINT64_MAX);          /* the loss bound engaged */
+    assert_true(sa.pacing_rate <= 8000000);       /* well below the old 10 MB/s */
+    assert_true(sb.pacing_rate >= sa.pacing_rate * 6 / 5); /* the max filter alone is slower */
+    /* After a while both settle on the new link rate. */
+    sim_run(a, 10 * SEC);
+    us__cc_snapshot_get(&a->cc, &sa);
+    assert_true(sa.btlbw >= 4500000 && sa.btlbw <= 5750000);
+    sim_free(a);
+    sim_free(b);
+    free(a);
+    free(b);
+}
+
+static void test_timeout_and_bookkeeping(void **state) {
+    (void)state;
+    us__cc cc;
+    us__cc_init(&cc, NULL, 0);
+    assert_string_equal(us__cc_phase_name(US_CC_PROBE_RTT), "PROBE_RTT");
+    assert_string_equal(us__cc_phase_name(42), "?");
+    us__cc_pkt p[40];
+    uint64_t t = 0;
+    /* cwnd-limited: 10 packets fit the initial window, the 11th must wait for an ACK. */
+    int sent = 0;
+    while (sent < 40) {
+        uint64_t when;
+        int rc = us__cc_can_send(&cc, 1350, t, &when);
+        if (rc == UMBRA_EAGAIN && when == UINT64_MAX) break;
+        if (rc == UMBRA_EAGAIN) {
+            assert_true(when > t);
+            t = when;
+            continue;
+        }
+        us__cc_on_sent(&cc, &p[sent++], 1350, t);
+    }
+    assert_int_equal(sent, 10);
+    assert_int_equal(cc.inflight, 13500);
+    /* ACKs grow cwnd (startup), a double report is ignored, loss leaves inflight. */
+    us__cc_on_ack(&cc, &p[0], t + 50 * MS);
+    us__cc_on_ack(&cc, &p[0], t + 50 * MS);
+    assert_int_equal(cc.inflight, 9 * 1350);
+    assert_true(us__cc_cwnd(&cc) >= 11 * 1350);
+    us__cc_on_lost(&cc, &p[1], t + 60 * MS);
+    us__cc_on_ack(&cc, &p[1], t + 61 * MS); /* late ACK for a packet declared lost: ignored */
+    assert_int_equal(cc.inflight, 8 * 1350);
+    us__cc_snapshot sn;
+    us__cc_snapshot_get(&cc, &sn);
+    assert_int_equal(sn.lost, 1350);
+    assert_int_equal(sn.delivered, 1350);
+    /* A retransmission timeout cuts the rate by the 0.7 factor at once. */
+    for (int k = 2; k < 10; k++) us__cc_on_ack(&cc, &p[k], t + (uint64_t)(60 + k) * MS);
+    uint64_t before = us__cc_pacing_rate(&cc);
+    us__cc_on_timeout(&cc, t + 100 * MS);
+    uint64_t after = us__cc_pacing_rate(&cc);
+    assert_true(after < before);
+    us__cc_snapshot_get(&cc, &sn);
+    assert_true(sn.bw_lo != UINT64_MAX);
+    assert_int_equal(sn.inflight, 0);
+    /* App-limited: marks following packets. */
+    us__cc_on_app_limited(&cc);
+    us__cc_pkt q;
+    us__cc_on_sent(&cc, &q, 100, t + 200 * MS);
+    assert_int_equal(q.app_limited, 1);
+}
+
+static void test_probe_rtt(void **state) {
+    (void)state;
+    sim *s = malloc(sizeof *s);
+    sim_init(s, 10000000, 40 * MS, 400000, 2);
+    /* Every 10 s the model re-measures min_rtt with a small window for ~200 ms. */
+    int seen = 0;
+    for (uint64_t t = 9 * SEC; t < 12 * SEC && !seen; t += 5 * MS) {
+        sim_run(s, t);
+        if (s->cc.phase == US_CC_PROBE_RTT) {
+            seen = 1;
+            assert_true(us__cc_cwnd(&s->cc) == 4ull * 1350);
+        }
+    }
+    assert_true(seen);
+    sim_run(s, 13 * SEC);
+    assert_int_equal(s->cc.phase, US_CC_PROBE_BW);
+    assert_true(s->cc.min_rtt_ns >= 40 * MS && s->cc.min_rtt_ns <= 42 * MS);
+    sim_free(s);
+    free(s);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pacer_spacing),          cmocka_unit_test(test_converges_to_link),
+        cmocka_unit_test(test_pacing_spreads_sends),   cmocka_unit_test(test_loss_reduces_rate),
+        cmocka_unit_test(test_timeout_and_bookkeeping), cmocka_unit_test(test_probe_rtt),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
