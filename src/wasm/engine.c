@@ -84,11 +84,8 @@ void uw_engine_free(uw_engine *e) {
         umbra_free(e->hostdefs[i].field);
     }
     umbra_free(e->hostdefs);
-    for (uint32_t i = 0; i < e->nhostfuncs; i++) {
-        free_functype(&e->hostfuncs[i]->host_type);
-        umbra_free(e->hostfuncs[i]);
-    }
-    umbra_free(e->hostfuncs);
+    for (uint32_t i = e->nowned; i-- > 0;) e->owned[i].dtor(e->owned[i].obj);
+    umbra_free(e->owned);
     pthread_mutex_destroy(&e->lock);
     umbra_free(e);
 }
@@ -182,93 +179,27 @@ const uw__functype *uw__engine_type(uw_engine *e, uint32_t id) {
     return t;
 }
 
-/* ---- Host functions ---------------------------------------------------------------------- */
+/* ---- Host functions and owned objects ----------------------------------------------------- */
 
-static bool valid_valtype(uint8_t t) {
-    return t == UW_I32 || t == UW_I64 || t == UW_F32 || t == UW_F64 || t == UW_FUNCREF ||
-           t == UW_EXTERNREF;
-}
-
-int uw_func_new_host(uw_engine *e, const uw_functype *type, uw_host_fn fn, void *ud, uw_func **out) {
-    *out = NULL;
-    if (!e || !type || !fn || (type->nparams && !type->params) || (type->nresults && !type->results) ||
-        type->nparams > UW__MAX_PARAMS || type->nresults > UW__MAX_RESULTS)
-        return UMBRA_EINVAL;
-    for (uint32_t i = 0; i < type->nparams; i++)
-        if (!valid_valtype(type->params[i])) return UMBRA_EINVAL;
-    for (uint32_t i = 0; i < type->nresults; i++)
-        if (!valid_valtype(type->results[i])) return UMBRA_EINVAL;
-    uw_func *f = umbra_calloc(1, sizeof *f);
-    if (!f) return UMBRA_ENOMEM;
-    f->host_type.types = umbra_malloc((size_t)type->nparams + type->nresults + 1);
-    if (!f->host_type.types) goto nomem;
-    if (type->nparams) memcpy(f->host_type.types, type->params, type->nparams);
-    if (type->nresults) memcpy(f->host_type.types + type->nparams, type->results, type->nresults);
-    f->host_type.nparams = type->nparams;
-    f->host_type.nresults = type->nresults;
-    f->type_id = uw__engine_intern_type(e, type->params, type->nparams, type->results, type->nresults);
-    if (f->type_id == UINT32_MAX) goto nomem;
-    f->host_type.id = f->type_id;
-    f->type = &f->host_type;
-    f->host = fn;
-    f->host_ud = ud;
+int uw__engine_own(uw_engine *e, void *obj, void (*dtor)(void *obj)) {
+    int rc = 0;
     pthread_mutex_lock(&e->lock);
-    if (e->nhostfuncs == e->cap_hostfuncs) {
-        uint32_t ncap = e->cap_hostfuncs ? e->cap_hostfuncs * 2 : 16;
-        uw_func **na = umbra_realloc(e->hostfuncs, (size_t)ncap * sizeof *na);
+    if (e->nowned == e->cap_owned) {
+        uint32_t ncap = e->cap_owned ? e->cap_owned * 2 : 16;
+        struct uw__owned *na = umbra_realloc(e->owned, (size_t)ncap * sizeof *na);
         if (!na) {
-            pthread_mutex_unlock(&e->lock);
-            goto nomem;
+            rc = UMBRA_ENOMEM;
+            goto out;
         }
-        e->hostfuncs = na;
-        e->cap_hostfuncs = ncap;
+        e->owned = na;
+        e->cap_owned = ncap;
     }
-    e->hostfuncs[e->nhostfuncs++] = f;
+    e->owned[e->nowned].obj = obj;
+    e->owned[e->nowned].dtor = dtor;
+    e->nowned++;
+out:
     pthread_mutex_unlock(&e->lock);
-    *out = f;
-    return 0;
-nomem:
-    umbra_free(f->host_type.types);
-    umbra_free(f);
-    return UMBRA_ENOMEM;
-}
-
-uw_func *uw__engine_find_host(const uw_engine *e, const char *module, size_t mlen, const char *field,
-                              size_t flen) {
-    for (uint32_t i = 0; i < e->nhostdefs; i++) {
-        const uw__hostdef *d = &e->hostdefs[i];
-        if (strlen(d->module) == mlen && strlen(d->field) == flen && memcmp(d->module, module, mlen) == 0 &&
-            memcmp(d->field, field, flen) == 0)
-            return d->func;
-    }
-    return NULL;
-}
-
-int uw_engine_define_func(uw_engine *e, const char *module, const char *field, const uw_functype *type,
-                          uw_host_fn fn, void *ud) {
-    if (!e || !module || !field) return UMBRA_EINVAL;
-    if (uw__engine_find_host(e, module, strlen(module), field, strlen(field))) return UMBRA_EEXIST;
-    uw_func *f;
-    int rc = uw_func_new_host(e, type, fn, ud, &f);
-    if (rc) return rc;
-    if (e->nhostdefs == e->cap_hostdefs) {
-        uint32_t ncap = e->cap_hostdefs ? e->cap_hostdefs * 2 : 16;
-        uw__hostdef *na = umbra_realloc(e->hostdefs, (size_t)ncap * sizeof *na);
-        if (!na) return UMBRA_ENOMEM; /* f stays owned by the engine */
-        e->hostdefs = na;
-        e->cap_hostdefs = ncap;
-    }
-    uw__hostdef *d = &e->hostdefs[e->nhostdefs];
-    d->module = umbra_strdup(module);
-    d->field = umbra_strdup(field);
-    if (!d->module || !d->field) {
-        umbra_free(d->module);
-        umbra_free(d->field);
-        return UMBRA_ENOMEM;
-    }
-    d->func = f;
-    e->nhostdefs++;
-    return 0;
+    return rc;
 }
 
 /* ---- Epoch ticker ------------------------------------------------------------------------ */
