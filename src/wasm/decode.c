@@ -437,7 +437,7 @@ static int rd_reftype(rd *r, uint8_t *t) {
 }
 
 /* §5.3.7 limits: 0x00 min | 0x01 min max. */
-static int rd_limits(rd *r, uw__limitdef *l) {
+static int rd_limits(rd *r, uw__limits *l) {
     uint8_t flag = 0;
     TRY(rd_byte(r, &flag));
     if (flag > 1) {
@@ -650,7 +650,7 @@ static int sec_global(rd *r, uw_module *m) {
     TRY(rd_count(r, &n, 3, UW__MAX_GLOBALS, "globals"));
     TRY(alloc_globals(r, m, n));
     for (uint32_t i = 0; i < n; i++) {
-        uw__globaldef *g = &m->globals[m->nglobal_imports + i];
+        uw__global *g = &m->globals[m->nglobal_imports + i];
         TRY(rd_globaltype(r, &g->type));
         TRY(rd_constexpr(r, &g->init));
     }
@@ -779,7 +779,7 @@ static int sec_code(rd *r, uw_module *m, uint32_t ndefined, bool *uses_data) {
     TRY(rd_count(r, &n, 2, UW__MAX_FUNCS, "function bodies"));
     if (n != ndefined) return fail(r, "function and code section have inconsistent lengths");
     for (uint32_t i = 0; i < n; i++) {
-        uw__funcdef *f = &m->funcs[m->nfunc_imports + i];
+        uw__func *f = &m->funcs[m->nfunc_imports + i];
         uint32_t size;
         TRY(rd_u32(r, &size));
         if (size > (size_t)(r->end - r->p)) return fail(r, "unexpected end of section or function");

@@ -84,8 +84,11 @@ void uw_engine_free(uw_engine *e) {
         umbra_free(e->hostdefs[i].field);
     }
     umbra_free(e->hostdefs);
-    for (uint32_t i = e->nowned; i-- > 0;) e->owned[i].dtor(e->owned[i].obj);
-    umbra_free(e->owned);
+    for (uint32_t i = 0; i < e->nhostfuncs; i++) {
+        free_functype(&e->hostfuncs[i]->host_type);
+        umbra_free(e->hostfuncs[i]);
+    }
+    umbra_free(e->hostfuncs);
     pthread_mutex_destroy(&e->lock);
     umbra_free(e);
 }
@@ -179,27 +182,55 @@ const uw__functype *uw__engine_type(uw_engine *e, uint32_t id) {
     return t;
 }
 
-/* ---- Host functions and owned objects ----------------------------------------------------- */
+/* ---- Host functions ---------------------------------------------------------------------- */
 
-int uw__engine_own(uw_engine *e, void *obj, void (*dtor)(void *obj)) {
-    int rc = 0;
+static bool valid_valtype(uint8_t t) {
+    return t == UW_I32 || t == UW_I64 || t == UW_F32 || t == UW_F64 || t == UW_FUNCREF ||
+           t == UW_EXTERNREF;
+}
+
+int uw_func_new_host(uw_engine *e, const uw_functype *type, uw_host_fn fn, void *ud, uw_func **out) {
+    *out = NULL;
+    if (!e || !type || !fn || (type->nparams && !type->params) || (type->nresults && !type->results) ||
+        type->nparams > UW__MAX_PARAMS || type->nresults > UW__MAX_RESULTS)
+        return UMBRA_EINVAL;
+    for (uint32_t i = 0; i < type->nparams; i++)
+        if (!valid_valtype(type->params[i])) return UMBRA_EINVAL;
+    for (uint32_t i = 0; i < type->nresults; i++)
+        if (!valid_valtype(type->results[i])) return UMBRA_EINVAL;
+    uw_func *f = umbra_calloc(1, sizeof *f);
+    if (!f) return UMBRA_ENOMEM;
+    f->host_type.types = umbra_malloc((size_t)type->nparams + type->nresults + 1);
+    if (!f->host_type.types) goto nomem;
+    if (type->nparams) memcpy(f->host_type.types, type->params, type->nparams);
+    if (type->nresults) memcpy(f->host_type.types + type->nparams, type->results, type->nresults);
+    f->host_type.nparams = type->nparams;
+    f->host_type.nresults = type->nresults;
+    f->type_id = uw__engine_intern_type(e, type->params, type->nparams, type->results, type->nresults);
+    if (f->type_id == UINT32_MAX) goto nomem;
+    f->host_type.id = f->type_id;
+    f->type = &f->host_type;
+    f->host = fn;
+    f->host_ud = ud;
     pthread_mutex_lock(&e->lock);
-    if (e->nowned == e->cap_owned) {
-        uint32_t ncap = e->cap_owned ? e->cap_owned * 2 : 16;
-        struct uw__owned *na = umbra_realloc(e->owned, (size_t)ncap * sizeof *na);
+    if (e->nhostfuncs == e->cap_hostfuncs) {
+        uint32_t ncap = e->cap_hostfuncs ? e->cap_hostfuncs * 2 : 16;
+        uw_func **na = umbra_realloc(e->hostfuncs, (size_t)ncap * sizeof *na);
         if (!na) {
-            rc = UMBRA_ENOMEM;
-            goto out;
+            pthread_mutex_unlock(&e->lock);
+            goto nomem;
         }
-        e->owned = na;
-        e->cap_owned = ncap;
+        e->hostfuncs = na;
+        e->cap_hostfuncs = ncap;
     }
-    e->owned[e->nowned].obj = obj;
-    e->owned[e->nowned].dtor = dtor;
-    e->nowned++;
-out:
+    e->hostfuncs[e->nhostfuncs++] = f;
     pthread_mutex_unlock(&e->lock);
-    return rc;
+    *out = f;
+    return 0;
+nomem:
+    umbra_free(f->host_type.types);
+    umbra_free(f);
+    return UMBRA_ENOMEM;
 }
 
 /* ---- Epoch ticker ------------------------------------------------------------------------ */

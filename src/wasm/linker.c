@@ -175,7 +175,7 @@ int uw_linker_get(const uw_linker *l, const char *module, size_t module_len, con
 
 /* §4.5.2 limits matching: {n1, m1?} matches {n2, m2?} iff n1 >= n2 and, when m2 is
  * present, m1 is present and m1 <= m2. */
-static bool limits_match(const uw__limitdef *have, const uw__limitdef *want) {
+static bool limits_match(const uw__limits *have, const uw__limits *want) {
     if (have->min < want->min) return false;
     if (!want->has_max) return true;
     return have->has_max && have->max <= want->max;

@@ -16,7 +16,7 @@ int uw_module_new(uw_engine *e, const uint8_t *bytes, size_t len, uw_module **ou
     uw_module *m = NULL;
     int rc = uw__decode(e, copy, len, &m, err); /* owns copy from here on */
     if (rc) return rc;
-    if ((rc = uw__validate(m, err)) || (rc = uw__module_compile(m, err))) {
+    if ((rc = uw__validate(m, err)) || (rc = uw__compile(m, err))) {
         uw_module_free(m);
         return rc;
     }
@@ -26,7 +26,7 @@ int uw_module_new(uw_engine *e, const uint8_t *bytes, size_t len, uw_module **ou
 
 void uw_module_free(uw_module *m) {
     if (!m) return;
-    uw__module_compiled_free(m);
+    uw__compile_free(m);
     uw__module_destroy(m);
 }
 

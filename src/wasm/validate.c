@@ -505,7 +505,7 @@ three_i32:
 
 static int validate_func(vctx *c, uint32_t fi) {
     uw_module *m = c->m;
-    uw__funcdef *fn = &m->funcs[fi];
+    uw__func *fn = &m->funcs[fi];
     c->off = fn->body_start;
     if (fn->type_index >= m->ntypes) return verr(c, "unknown type %u", fn->type_index);
     const uw__functype *ft = &m->types[fn->type_index];
@@ -563,7 +563,7 @@ static int check_constexpr(vctx *c, const uw__constexpr *ce, uint8_t want, uint3
     return 0;
 }
 
-static int check_limits(vctx *c, const uw__limitdef *l, uint64_t range, const char *what) {
+static int check_limits(vctx *c, const uw__limits *l, uint64_t range, const char *what) {
     if (l->min > range || (l->has_max && l->max > range)) {
         if (range == UW__MAX_PAGES) return verr(c, "memory size must be at most 65536 pages (4GiB)");
         return verr(c, "%s size must be at most %llu", what, (unsigned long long)range);

@@ -7,13 +7,12 @@
  *   decode.c    uw__decode()                      bytes → uw_module (§5 binary format)
  *   validate.c  uw__validate()                    §3 validation + appendix algorithm
  *   module.c    uw_module_new/free, uw_module_* introspection, uw__functype_* helpers
- *   engine.c    uw_engine_*, host registry, owned objects, epoch ticker, type interning
- *   linker.c    uw_linker_*, uw__resolve_imports() (§4.5.4 import matching)
- *   runtime     uw__module_compile(), uw__module_compiled_free(), struct uw_func/
- *               uw_instance/uw_memory/uw_table/uw_global, uw__memory_type(),
- *               uw__table_type(), uw__global_type(), and the public uw_func_* (incl.
- *               uw_func_new_host, which hands the object to uw__engine_own),
- *               uw_instance_*, uw_call_*, uw_memory_*, uw_table_*, uw_global_* functions.
+ *   engine.c    uw_engine_*, uw_func_new_host, epoch ticker, type interning
+ *   linker.c    uw_linker_*, uw_engine_define_func (host registry), uw__resolve_imports()
+ *               (§4.5.4 import matching)
+ *   runtime     uw__compile(), uw__compile_free(), struct uw_instance/uw_memory/uw_table/
+ *               uw_global, uw__memory_type(), uw__table_type(), uw__global_type(), and the
+ *               instance / call / uw_call_* / memory / table / global public functions.
  */
 #ifndef UMBRA_WASM_INTERNAL_H
 #define UMBRA_WASM_INTERNAL_H
@@ -62,19 +61,19 @@ static inline const uint8_t *uw__ft_params(const uw__functype *t) { return t->ty
 static inline const uint8_t *uw__ft_results(const uw__functype *t) { return t->types + t->nparams; }
 
 /* Limits (§2.3.4). For memories min/max are in pages; for tables in elements. */
-typedef struct uw__limitdef {
+typedef struct uw__limits {
     uint32_t min;
     uint32_t max;    /* valid when has_max */
     bool has_max;
-} uw__limitdef;
+} uw__limits;
 
 typedef struct uw__tabletype {
     uint8_t reftype; /* UW_FUNCREF / UW_EXTERNREF */
-    uw__limitdef lim;
+    uw__limits lim;
 } uw__tabletype;
 
 typedef struct uw__memtype {
-    uw__limitdef lim;
+    uw__limits lim;
 } uw__memtype;
 
 typedef struct uw__globaltype {
@@ -127,10 +126,9 @@ typedef struct uw__localgroup {
  * type_index. For defined ones, the code bytes live in module->bytes:
  *   [body_start, body_end)  the whole function body (locals + expr, §5.5.13)
  *   [code_start, body_end)  the instruction sequence, ending with the final `end` (0x0B).
- * (Named uw__funcdef, not uw__func, which is the runtime's function object.)
  * Filled by the validator: max_stack (max operand-stack height, in values) and
  * max_blocks (max control-stack depth incl. the function block). */
-typedef struct uw__funcdef {
+typedef struct uw__func {
     uint32_t type_index;
     uint32_t nlocals;            /* declared locals, excluding params */
     uint32_t nlocal_groups;
@@ -138,13 +136,13 @@ typedef struct uw__funcdef {
     uint32_t body_start, code_start, body_end;
     uint32_t max_stack;
     uint32_t max_blocks;
-    void *compiled;              /* runtime's per-function code (uw__module_compile) */
-} uw__funcdef;
+    void *compiled;              /* runtime's per-function code (uw__compile) */
+} uw__func;
 
-typedef struct uw__globaldef {
+typedef struct uw__global {
     uw__globaltype type;
     uw__constexpr init;          /* defined globals only */
-} uw__globaldef;
+} uw__global;
 
 typedef struct uw__export {
     char *name;                  /* NUL-terminated copy; may contain NULs */
@@ -187,13 +185,13 @@ struct uw_module {
 
     /* Index spaces: imported entries first (§2.5.1). */
     uint32_t nfuncs, nfunc_imports;
-    uw__funcdef *funcs;
+    uw__func *funcs;
     uint32_t ntables, ntable_imports;
     uw__tabletype *tables;
     uint32_t nmems, nmem_imports;
     uw__memtype *mems;
     uint32_t nglobals, nglobal_imports;
-    uw__globaldef *globals;
+    uw__global *globals;
 
     uint32_t nexports;
     uw__export *exports;
@@ -213,7 +211,7 @@ struct uw_module {
      * function bodies (referenced outside function bodies: elems, globals, exports). */
     uint8_t *func_refs;
 
-    void *compiled;              /* runtime's per-module data (uw__module_compile) */
+    void *compiled;              /* runtime's per-module data (uw__compile) */
 };
 
 /* ---- Front end ----------------------------------------------------------------------------- */
@@ -226,7 +224,7 @@ int uw__error(uw_error *err, int code, size_t offset, const char *fmt, ...)
  * must have been allocated with umbra_malloc, also on failure). Returns 0,
  * UMBRA_EWASM_MALFORMED, UMBRA_EWASM_LIMIT or UMBRA_ENOMEM; *out NULL on failure. */
 int uw__decode(uw_engine *e, uint8_t *bytes, size_t len, uw_module **out, uw_error *err);
-/* Validates a decoded module (§3). Fills uw__funcdef.max_stack/max_blocks. Returns 0,
+/* Validates a decoded module (§3). Fills uw__func.max_stack/max_blocks. Returns 0,
  * UMBRA_EWASM_INVALID, UMBRA_EWASM_MALFORMED (some malformed checks are only decidable
  * while reading code, e.g. unknown opcodes), UMBRA_ENOMEM. */
 int uw__validate(uw_module *m, uw_error *err);
@@ -277,7 +275,7 @@ size_t uw__decode_instr(const uint8_t *p, const uint8_t *end, uw__instr *out, co
 
 /* ---- Engine ------------------------------------------------------------------------------ */
 
-/* A host function registered on the engine (uw_engine_define_func). */
+/* A host function registered on the engine. */
 typedef struct uw__hostdef {
     char *module;
     char *field;
@@ -300,12 +298,9 @@ struct uw_engine {
     uw__hostdef *hostdefs;
     uint32_t nhostdefs, cap_hostdefs;
 
-    /* Objects this engine owns (host function objects), freed with the engine. */
-    struct uw__owned {
-        void *obj;
-        void (*dtor)(void *obj);
-    } *owned;
-    uint32_t nowned, cap_owned;
+    /* Every host uw_func this engine owns (freed with the engine). */
+    uw_func **hostfuncs;
+    uint32_t nhostfuncs, cap_hostfuncs;
 
     /* Epoch ticker for deadlines: `epoch` increases by one every cfg.epoch_tick_us. */
     _Atomic uint64_t epoch;
@@ -326,21 +321,29 @@ uw_func *uw__engine_find_host(const uw_engine *e, const char *module, size_t mle
 /* Starts the epoch ticker if it is not running. Thread-safe. Returns 0 or UMBRA_E*. */
 int uw__engine_ensure_ticker(uw_engine *e);
 
+/* ---- Function objects ------------------------------------------------------------------- */
+
+/* A function object. Wasm functions belong to an instance (inst != NULL, index = function
+ * index in inst's module); host functions have inst == NULL and host != NULL. The runtime
+ * may append fields (e.g. a direct pointer to compiled code). */
+struct uw_func {
+    uint32_t type_id;            /* canonical type id (uw__engine_intern_type) */
+    const uw__functype *type;    /* for host funcs: owned copy in `host_type` */
+    uw_instance *inst;
+    uint32_t index;
+    uw_host_fn host;
+    void *host_ud;
+    uw__functype host_type;
+    void *rt;                    /* runtime's per-function data */
+};
+
 /* ---- Runtime hooks (implemented by the runtime files) ---------------------------------- */
 
-/* Compiles every defined function of a validated module, storing the result in
- * m->compiled (and/or uw__funcdef.compiled). Called once by uw_module_new. Returns 0 or an
- * UMBRA_E* code (err filled). */
-int uw__module_compile(uw_module *m, uw_error *err);
-/* Frees what uw__module_compile allocated. Must accept a module where compile failed
- * midway (or never ran: m->compiled == NULL). */
-void uw__module_compiled_free(uw_module *m);
-
-/* struct uw_func (the public function object) is defined by the runtime. The front end
- * only uses the public uw_func_type() / uw_func_new_host() on it. Objects the engine must
- * free at uw_engine_free (host functions made by uw_func_new_host) are handed to it with
- * uw__engine_own(). */
-int uw__engine_own(uw_engine *e, void *obj, void (*dtor)(void *obj));
+/* Compiles every defined function of a validated module (m->funcs[i].compiled,
+ * m->compiled). Called once by uw_module_new. Returns 0 or UMBRA_E* (err filled). */
+int uw__compile(uw_module *m, uw_error *err);
+/* Frees what uw__compile allocated. Must accept a module where compile failed midway. */
+void uw__compile_free(uw_module *m);
 
 /* Current type of host/instance objects, for import matching (§4.5.4 step 4 and §3.5
  * "import subtyping": limits compare the object's current size as min and its declared
