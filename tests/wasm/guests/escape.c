@@ -52,6 +52,8 @@ int main(int argc, char **argv) {
     try_open("symlink-file", p, O_RDONLY);
     snprintf(p, sizeof p, "%s/dirlink/outside.txt", d);
     try_open("symlink-dir", p, O_RDONLY);
+    snprintf(p, sizeof p, "%s/link-in", d);
+    try_open("symlink-inside", p, O_RDONLY);
     snprintf(p, sizeof p, "%s/new.txt", d);
     try_open("create", p, O_WRONLY | O_CREAT);
     snprintf(p, sizeof p, "%s/inside.txt", d);
