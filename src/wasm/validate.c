@@ -327,7 +327,7 @@ static int validate_instr(vctx *c, const uw__instr *in) {
     case 0x0B: /* end */
         TRY(pop_ctrl(c, &f));
         /* An `if` without `else` behaves as if the else branch passed its inputs through. */
-        if (f.op == 0x04 && (f.nstart != f.nend || memcmp(f.start_types, f.end_types, f.nend) != 0))
+        if (f.op == 0x04 && (f.nstart != f.nend || (f.nend && memcmp(f.start_types, f.end_types, f.nend) != 0)))
             return verr(c, "type mismatch: if without else must have matching param and result types");
         return push_vals(c, f.end_types, f.nend);
     case 0x0C: /* br */
