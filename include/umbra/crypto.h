@@ -66,22 +66,21 @@ UMBRA_API int uc_hkdf(uint8_t *okm, size_t outlen, const uint8_t *salt, size_t s
                       const uint8_t *ikm, size_t ikmlen, const uint8_t *info, size_t infolen);
 
 /* ---- AEAD ---------------------------------------------------------------------------------
- * One context type for both ciphers; the key is copied in and wiped by uc_aead_clear().
- * uc_aead_init() allocates the OpenSSL context for AES-GCM (UMBRA_ENOMEM); every
+ * One context type for both ciphers (both on OpenSSL 3 EVP); the key schedule lives in
+ * an OpenSSL context and is wiped by uc_aead_clear(). uc_aead_init() allocates that
+ * context (UMBRA_ENOMEM); every
  * successful init must be paired with uc_aead_clear() (also safe after a failed init).
  * Seal writes ptlen + 16 bytes to ct (ct may equal pt). Open verifies the tag in constant
  * time and returns UMBRA_EAUTH when it does not match; no unauthenticated plaintext is
- * ever released: on failure the ctlen - 16 bytes of pt are set to zero (ChaCha20-Poly1305
- * checks before decrypting, AES-GCM wipes what OpenSSL decrypted) — with pt == ct that
- * destroys the ciphertext. A context is not thread-safe; use one per thread/direction. */
+ * ever released: on failure the ctlen - 16 bytes of pt are set to zero (OpenSSL decrypts
+ * while it authenticates) — with pt == ct that destroys the ciphertext. A context is not thread-safe; use one per thread/direction. */
 enum uc_aead_alg { UC_AEAD_AES256GCM = 1, UC_AEAD_CHACHA20POLY1305 = 2 };
 #define UC_AEAD_KEY_LEN 32
 #define UC_AEAD_NONCE_LEN 12
 #define UC_AEAD_TAG_LEN 16
 typedef struct uc_aead {
     int alg;
-    void *evp;        /* OpenSSL EVP_CIPHER_CTX for AES-GCM, with the key schedule */
-    uint8_t key[32];
+    void *evp; /* OpenSSL EVP_CIPHER_CTX (both ciphers), holding the key schedule */
 } uc_aead; /* do not touch fields */
 UMBRA_API int uc_aead_init(uc_aead *a, int alg, const uint8_t key[32]);
 UMBRA_API void uc_aead_clear(uc_aead *a);
@@ -208,6 +207,18 @@ UMBRA_API int uc_compsig_sign(uint8_t sig[3373], const uint8_t *msg, size_t n, c
                               size_t ctxlen, const uint8_t sk[64]);
 UMBRA_API int uc_compsig_verify(const uint8_t sig[3373], const uint8_t *msg, size_t n,
                                 const uint8_t *ctx, size_t ctxlen, const uint8_t pk[1984]);
+/* Expanded signing key: uc_compsig_sign() re-derives the ML-DSA-65 key from its seed on
+ * every call (about a quarter of the signing time); a long-lived signer expands once (pk
+ * optional, may be NULL) and signs with uc_compsig_sign_xsk(). Secret: wipe with
+ * uc_compsig_xsk_wipe(). Same errors as uc_compsig_sign(). */
+typedef struct uc_compsig_xsk {
+    uint8_t mldsa_sk[4032];
+    uint8_t ed_sk[64]; /* libsodium form: seed || pk */
+} uc_compsig_xsk; /* do not touch fields */
+UMBRA_API int uc_compsig_expand(uc_compsig_xsk *xsk, uint8_t pk[1984], const uint8_t sk[64]);
+UMBRA_API int uc_compsig_sign_xsk(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
+                                  size_t ctxlen, const uc_compsig_xsk *xsk);
+UMBRA_API void uc_compsig_xsk_wipe(uc_compsig_xsk *xsk);
 
 /* ---- CIDv1 (raw codec 0x55, sha2-256 multihash) --------------------------------------------
  * Binary CID = 0x01 0x55 0x12 0x20 || sha256(data) (36 bytes); string = 'b' + base32 lower,

@@ -39,12 +39,10 @@ static size_t build_mprime(uint8_t out[MPRIME_MAX], const uint8_t *msg, size_t n
 
 int uc_compsig_keypair_derand(uint8_t pk[1984], const uint8_t sk[64]) {
     if (!pk || !sk) return UMBRA_EINVAL;
-    uint8_t sk_m[UC_MLDSA65_SK_LEN];
-    int rc = uc_mldsa65_keypair_derand(pk, sk_m, sk);
-    sodium_memzero(sk_m, sizeof sk_m);
-    if (rc) return rc;
-    uc_ed25519_pk(pk + UC_MLDSA65_PK_LEN, sk + 32);
-    return 0;
+    uc_compsig_xsk xsk;
+    int rc = uc_compsig_expand(&xsk, pk, sk);
+    uc_compsig_xsk_wipe(&xsk);
+    return rc;
 }
 
 int uc_compsig_keypair(uint8_t pk[1984], uint8_t sk[64]) {
@@ -55,19 +53,47 @@ int uc_compsig_keypair(uint8_t pk[1984], uint8_t sk[64]) {
     return rc;
 }
 
+int uc_compsig_expand(uc_compsig_xsk *xsk, uint8_t pk[1984], const uint8_t sk[64]) {
+    if (!xsk || !sk) return UMBRA_EINVAL;
+    uint8_t pk_m[UC_MLDSA65_PK_LEN], pk_e[32];
+    /* The ML-DSA key is re-derived from its seed xi (FIPS 204 KeyGen_internal), the
+     * Ed25519 key from its RFC 8032 seed (libsodium keeps seed || pk as its sk). */
+    int rc = uc_mldsa65_keypair_derand(pk_m, xsk->mldsa_sk, sk);
+    if (rc) {
+        uc_compsig_xsk_wipe(xsk);
+        return rc;
+    }
+    crypto_sign_seed_keypair(pk_e, xsk->ed_sk, sk + 32);
+    if (pk) {
+        memcpy(pk, pk_m, sizeof pk_m);
+        memcpy(pk + UC_MLDSA65_PK_LEN, pk_e, 32);
+    }
+    return 0;
+}
+
+void uc_compsig_xsk_wipe(uc_compsig_xsk *xsk) {
+    if (xsk) sodium_memzero(xsk, sizeof *xsk);
+}
+
+int uc_compsig_sign_xsk(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
+                        size_t ctxlen, const uc_compsig_xsk *xsk) {
+    if (!sig || !xsk || (n && !msg) || (ctxlen && !ctx)) return UMBRA_EINVAL;
+    if (ctxlen > 255) return UMBRA_EINVAL;
+    uint8_t mp[MPRIME_MAX];
+    size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
+    int rc = uc_mldsa65_sign(sig, mp, mplen, (const uint8_t *)LABEL, LABEL_LEN, NULL, xsk->mldsa_sk);
+    if (rc == 0) crypto_sign_detached(sig + UC_MLDSA65_SIG_LEN, NULL, mp, mplen, xsk->ed_sk);
+    if (rc) sodium_memzero(sig, UC_COMPSIG_SIG_LEN);
+    return rc;
+}
+
 int uc_compsig_sign(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
                     size_t ctxlen, const uint8_t sk[64]) {
-    if (!sig || !sk || (n && !msg) || (ctxlen && !ctx)) return UMBRA_EINVAL;
-    if (ctxlen > 255) return UMBRA_EINVAL;
-    uint8_t mp[MPRIME_MAX], pk_m[UC_MLDSA65_PK_LEN], sk_m[UC_MLDSA65_SK_LEN];
-    size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
-    /* The ML-DSA key is re-derived from its seed xi (FIPS 204 KeyGen_internal). */
-    int rc = uc_mldsa65_keypair_derand(pk_m, sk_m, sk);
-    if (rc == 0)
-        rc = uc_mldsa65_sign(sig, mp, mplen, (const uint8_t *)LABEL, LABEL_LEN, NULL, sk_m);
-    if (rc == 0) uc_ed25519_sign(sig + UC_MLDSA65_SIG_LEN, mp, mplen, sk + 32);
-    sodium_memzero(sk_m, sizeof sk_m);
-    if (rc) sodium_memzero(sig, UC_COMPSIG_SIG_LEN);
+    if (!sig || !sk) return UMBRA_EINVAL;
+    uc_compsig_xsk xsk;
+    int rc = uc_compsig_expand(&xsk, NULL, sk);
+    if (rc == 0) rc = uc_compsig_sign_xsk(sig, msg, n, ctx, ctxlen, &xsk);
+    uc_compsig_xsk_wipe(&xsk);
     return rc;
 }
 

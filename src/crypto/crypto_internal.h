@@ -18,7 +18,7 @@ struct evp_cipher_st;
 struct evp_kdf_st;
 typedef struct uc__ossl_algs {
     struct evp_md_st *sha256, *sha3_256, *shake256;
-    struct evp_cipher_st *aes128gcm, *aes192gcm, *aes256gcm;
+    struct evp_cipher_st *aes128gcm, *aes192gcm, *aes256gcm, *chacha20poly1305;
     struct evp_kdf_st *hkdf;
 } uc__ossl_algs;
 /* Returns the fetched algorithms, or NULL when OpenSSL could not provide them. */

@@ -23,9 +23,10 @@ static void init_once(void) {
     g_algs.aes128gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
     g_algs.aes192gcm = EVP_CIPHER_fetch(NULL, "AES-192-GCM", NULL);
     g_algs.aes256gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    g_algs.chacha20poly1305 = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
     g_algs.hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     g_algs_ok = g_algs.sha256 && g_algs.sha3_256 && g_algs.shake256 && g_algs.aes128gcm &&
-                g_algs.aes192gcm && g_algs.aes256gcm && g_algs.hkdf;
+                g_algs.aes192gcm && g_algs.aes256gcm && g_algs.chacha20poly1305 && g_algs.hkdf;
 }
 
 const uc__ossl_algs *uc__ossl(void) {
@@ -37,7 +38,7 @@ int uc_init(void) {
     pthread_once(&g_once, init_once);
     if (!g_sodium_ok) return UMBRA_ERANDOM;
     if (!g_algs_ok) {
-        umbra_log(UMBRA_LOG_ERROR, "crypto: OpenSSL lacks SHA-256/SHA-3/AES-GCM/HKDF");
+        umbra_log(UMBRA_LOG_ERROR, "crypto: OpenSSL lacks SHA-256/SHA-3/AES-GCM/ChaCha20-Poly1305/HKDF");
         return UMBRA_ECRYPTO;
     }
     /* A working RNG gives 32 bytes that are not all equal; a stuck one is caught here

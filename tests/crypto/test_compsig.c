@@ -119,6 +119,16 @@ static void test_roundtrip_and_errors(void **state) {
     /* Empty message is a message like any other. */
     assert_int_equal(uc_compsig_sign(sig, NULL, 0, NULL, 0, sk), 0);
     assert_int_equal(uc_compsig_verify(sig, NULL, 0, NULL, 0, pk), 0);
+    /* The expanded key signs the same way and gives the same pk. */
+    uc_compsig_xsk xsk;
+    uint8_t xpk[UC_COMPSIG_PK_LEN];
+    assert_int_equal(uc_compsig_expand(&xsk, xpk, sk), 0);
+    assert_memory_equal(xpk, pk, sizeof pk);
+    assert_int_equal(uc_compsig_sign_xsk(sig, msg, sizeof msg, ctx, 7, &xsk), 0);
+    assert_int_equal(uc_compsig_verify(sig, msg, sizeof msg, ctx, 7, pk), 0);
+    assert_int_equal(uc_compsig_sign_xsk(sig, msg, sizeof msg, ctx, 256, &xsk), UMBRA_EINVAL);
+    uc_compsig_xsk_wipe(&xsk);
+    assert_int_equal(uc_compsig_sign(sig, NULL, 0, NULL, 0, sk), 0);
     /* Wrong key. */
     uint8_t pk2[UC_COMPSIG_PK_LEN], sk2[64];
     assert_int_equal(uc_compsig_keypair(pk2, sk2), 0);
