@@ -86,7 +86,7 @@ enum umbra_err {
 UMBRA_API const char *umbra_strerror(int code);
 /* Returns the symbolic name ("UMBRA_EINVAL") of a code, or "UMBRA_E?" when unknown. */
 UMBRA_API const char *umbra_errname(int code);
-/* Maps an errno value to the closest umbra code. */
+/* Maps an errno value to the closest umbra code (UMBRA_EIO when nothing is closer). */
 UMBRA_API int umbra_from_errno(int err);
 
 /* ---- Allocation hook ---------------------------------------------------------------------
@@ -102,6 +102,7 @@ UMBRA_API void *umbra_malloc(size_t n);
 UMBRA_API void *umbra_calloc(size_t count, size_t size);
 UMBRA_API void *umbra_realloc(void *p, size_t n);
 UMBRA_API void umbra_free(void *p);
+/* Copy of s (NULL for s == NULL or out of memory); free with umbra_free(). */
 UMBRA_API char *umbra_strdup(const char *s);
 /* Failure injection for tests: the Nth allocation from now (1 = the next one) and, if
  * `sticky`, every later one fails. n = 0 disables. Thread-local. */

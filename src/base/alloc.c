@@ -68,6 +68,7 @@ void umbra_free(void *p) {
 }
 
 char *umbra_strdup(const char *s) {
+    if (!s) return NULL;
     size_t n = strlen(s) + 1;
     char *d = umbra_malloc(n);
     if (d) memcpy(d, s, n);

@@ -2,6 +2,7 @@
 #include "testutil.h"
 #include "umbra/base.h"
 
+#include <errno.h>
 #include <string.h>
 
 static void strerror_covers_table(void **state) {
@@ -12,6 +13,25 @@ static void strerror_covers_table(void **state) {
 #undef X
     assert_string_equal(umbra_strerror(-99999), "unknown error");
     assert_string_equal(umbra_errname(12345), "UMBRA_E?");
+}
+
+static void errno_mapping(void **state) {
+    (void)state;
+    assert_int_equal(umbra_from_errno(0), UMBRA_EOK);
+    assert_int_equal(umbra_from_errno(ENOENT), UMBRA_ENOENT);
+    assert_int_equal(umbra_from_errno(EACCES), UMBRA_EPERM);
+    assert_int_equal(umbra_from_errno(EEXIST), UMBRA_EEXIST);
+    assert_int_equal(umbra_from_errno(ENOSPC), UMBRA_ENOSPACE);
+    assert_int_equal(umbra_from_errno(EFBIG), UMBRA_ENOSPACE);
+    assert_int_equal(umbra_from_errno(ENAMETOOLONG), UMBRA_ETOOBIG);
+    assert_int_equal(umbra_from_errno(ECONNREFUSED), UMBRA_EUNREACHABLE);
+    assert_int_equal(umbra_from_errno(EPIPE), UMBRA_ERESET);
+    assert_int_equal(umbra_from_errno(ENOTCONN), UMBRA_ECLOSED);
+    assert_int_equal(umbra_from_errno(EIO), UMBRA_EIO);
+    assert_int_equal(umbra_from_errno(12345), UMBRA_EIO);
+    /* Every mapping lands on a code the table knows. */
+    for (int e = 0; e < 200; e++) assert_string_not_equal(umbra_errname(umbra_from_errno(e)), "UMBRA_E?");
+    assert_null(umbra_strdup(NULL));
 }
 
 static void alloc_failure_injection(void **state) {
@@ -52,6 +72,7 @@ static void ct_equal_and_wipe(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strerror_covers_table),
+        cmocka_unit_test(errno_mapping),
         cmocka_unit_test(alloc_failure_injection),
         cmocka_unit_test(ct_equal_and_wipe),
     };
