@@ -21,6 +21,7 @@ void uc_hmac_sha256(uint8_t out[32], const uint8_t *key, size_t keylen, const vo
     /* OpenSSL treats a NULL key specially (reuse of a previous key); an empty key is a
      * valid RFC 2104 key, so always pass a real pointer. */
     if (!key) key = empty;
+    if (!msg) msg = empty;
     const uc__ossl_algs *a = uc__ossl();
     if (a && keylen <= INT32_MAX && HMAC(a->sha256, key, (int)keylen, msg, n, out, &len) && len == 32)
         return;

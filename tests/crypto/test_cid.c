@@ -58,6 +58,9 @@ static void test_parse(void **state) {
     assert_int_equal(uc_cid_parse(cid, "bafkreifcmwnx424af6ttvv3kyz3erwixasqechuldq6dplpjxtwyodkauyy"), UMBRA_EMALFORMED);
     assert_int_equal(uc_cid_parse(cid, "bafkreifcmwnx424af6ttvv3kyz3erwixasqechuldq6dplpjxtwyodkau1"), UMBRA_EMALFORMED);
     assert_int_equal(uc_cid_parse(cid, "BAFKREIFCMWNX424AF6TTVV3KYZ3ERWIXASQECHULDQ6DPLPJXTWYODKAUY"), UMBRA_EUNSUPPORTED);
+    assert_int_equal(uc_cid_parse(cid, "bafkreifcmwnx424af6ttvv3kyz3erwixasqechuldq6dplpjxtwyodkaUy"), UMBRA_EMALFORMED);
+    /* a CIDv1 whose codec needs a two-byte varint (dag-json 0x0129; multiformats: CID.create(1, 0x0129, sha256("umbra"))) cannot fit 36 bytes */
+    assert_int_equal(uc_cid_parse(cid, "baguqeeraujszw7tlqax2oowxnldhmsgzc4ckaqi6rmodyn5n5g6o3bynicta"), UMBRA_EUNSUPPORTED);
     /* non-zero trailing bits: last char 'y' (24 = 11000b) -> 'z' (25 = 11001b) */
     assert_int_equal(uc_cid_parse(cid, "bafkreifcmwnx424af6ttvv3kyz3erwixasqechuldq6dplpjxtwyodkauz"), UMBRA_EMALFORMED);
     for (int i = 0; i < 36; i++) assert_int_equal(cid[i], 0);
