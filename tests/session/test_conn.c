@@ -1,0 +1,598 @@
+/* test_conn.c — the sans-I/O session state machine, two endpoints in one process over a
+ * simulated link (virtual time) that drops, duplicates, reorders and corrupts packets. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session_internal.h"
+#include "testutil.h"
+#include "umbra/identity.h"
+#include "umbra/session.h"
+
+#define MS 1000000ull
+
+/* ---- simulated link ---- */
+typedef struct pkt {
+    uint64_t at;
+    int dst;                 /* 0 = client, 1 = server */
+    uint8_t from[8];
+    size_t from_len;
+    size_t n;
+    uint8_t *data;
+} pkt;
+
+typedef struct sim {
+    umbra_identity *id;
+    umbra_peer_key pk;
+    us_config ccfg, scfg;
+    us_conn *cli, *srv;
+    pkt *q;
+    size_t nq, capq;
+    uint64_t now, rng;
+    unsigned drop_pct, dup_pct, reorder_pct, corrupt_pct;
+    uint64_t delay;
+    uint8_t caddr[8];
+    size_t caddr_len;
+    int srv_accept_rc;
+    int tap_server;          /* keep a copy of the last data packet to the server */
+    uint8_t tap[US_MAX_PACKET];
+    size_t tap_n;
+    int drop_to_client_hello; /* drop the first ServerHello */
+    int corrupt_server_hello;
+    int bad_version;
+    /* transfer */
+    uint64_t to_send, sent, recvd;
+    uint32_t sid;
+    uint64_t gen_state, chk_state;
+    uc_sha256_ctx hs, hr;
+    int fin_seen;
+} sim;
+
+static uint64_t rnd(sim *s) {
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    return s->rng;
+}
+
+static void enqueue(sim *s, int dst, const uint8_t *d, size_t n, const uint8_t *from, size_t from_len,
+                    uint64_t delay) {
+    if (s->nq == s->capq) {
+        s->capq = s->capq ? s->capq * 2 : 256;
+        s->q = realloc(s->q, s->capq * sizeof *s->q);
+        assert_non_null(s->q);
+    }
+    pkt *p = &s->q[s->nq++];
+    p->at = s->now + delay;
+    p->dst = dst;
+    memcpy(p->from, from, from_len);
+    p->from_len = from_len;
+    p->n = n;
+    p->data = malloc(n);
+    assert_non_null(p->data);
+    memcpy(p->data, d, n);
+}
+
+static void link_send(sim *s, int dst, const uint8_t *d, size_t n, const uint8_t *from, size_t from_len) {
+    if (s->drop_pct && rnd(s) % 100 < s->drop_pct) return;
+    uint64_t delay = s->delay;
+    if (s->reorder_pct && rnd(s) % 100 < s->reorder_pct) delay += rnd(s) % (2 * s->delay + 1);
+    enqueue(s, dst, d, n, from, from_len, delay);
+    if (s->corrupt_pct && rnd(s) % 100 < s->corrupt_pct) {
+        pkt *p = &s->q[s->nq - 1];
+        p->data[rnd(s) % n] ^= (uint8_t)(1 + rnd(s) % 255);
+    }
+    if (s->dup_pct && rnd(s) % 100 < s->dup_pct) enqueue(s, dst, d, n, from, from_len, delay + rnd(s) % (s->delay + 1));
+}
+
+static void pump_out(sim *s) {
+    uint8_t buf[US_MAX_PACKET], to[US_ADDR_MAX];
+    size_t len, to_len;
+    static const uint8_t saddr[1] = {'S'};
+    if (s->cli) {
+        while (us_conn_send(s->cli, buf, sizeof buf, &len, to, &to_len, s->now) == 1) {
+            if (s->bad_version && buf[0] == US_PT_CLIENT_HELLO) buf[4] = 9;
+            link_send(s, 1, buf, len, s->caddr, s->caddr_len);
+        }
+    }
+    if (s->srv) {
+        while (us_conn_send(s->srv, buf, sizeof buf, &len, to, &to_len, s->now) == 1) {
+            assert_true(to_len == s->caddr_len || to_len == 2);
+            if (buf[0] == US_PT_SERVER_HELLO && s->drop_to_client_hello) {
+                s->drop_to_client_hello--;
+                continue;
+            }
+            if (buf[0] == US_PT_SERVER_HELLO && s->corrupt_server_hello) buf[2000] ^= 1;
+            link_send(s, 0, buf, len, saddr, 1);
+        }
+    }
+}
+
+static void deliver(sim *s, pkt *p) {
+    if (p->dst == 0) {
+        if (s->cli) us_conn_recv(s->cli, p->data, p->n, p->from, p->from_len, s->now);
+        return;
+    }
+    if (s->tap_server && p->data[0] == US_PT_DATA) {
+        memcpy(s->tap, p->data, p->n);
+        s->tap_n = p->n;
+    }
+    if (!s->srv) {
+        uint8_t reply[64];
+        size_t rl = 0;
+        us_conn *c = NULL;
+        int rc = us_conn_accept(&s->scfg, p->data, p->n, p->from, p->from_len, s->now, &c, reply,
+                                sizeof reply, &rl);
+        s->srv_accept_rc = rc;
+        if (rc == 0) s->srv = c;
+        static const uint8_t saddr[1] = {'S'};
+        /* the simulated server speaks only version 2 (the client's hello was bent to 9) */
+        if (rl && s->bad_version && reply[0] == US_PT_VERSION_NEG) us__put32(reply + 14, 2);
+        if (rl) link_send(s, 0, reply, rl, saddr, 1);
+        return;
+    }
+    us_conn_recv(s->srv, p->data, p->n, p->from, p->from_len, s->now);
+}
+
+/* Advances virtual time to the next event and processes it. Returns 0 when idle forever. */
+static int step(sim *s) {
+    pump_out(s);
+    uint64_t t = UINT64_MAX;
+    for (size_t i = 0; i < s->nq; i++)
+        if (s->q[i].at < t) t = s->q[i].at;
+    uint64_t tc = s->cli ? us_conn_next_timeout(s->cli) : UINT64_MAX;
+    uint64_t ts = s->srv ? us_conn_next_timeout(s->srv) : UINT64_MAX;
+    if (tc < t) t = tc;
+    if (ts < t) t = ts;
+    if (t == UINT64_MAX) return 0;
+    if (t > s->now) s->now = t;
+    for (size_t i = 0; i < s->nq;) {
+        if (s->q[i].at <= s->now) {
+            pkt p = s->q[i];
+            s->q[i] = s->q[--s->nq];
+            deliver(s, &p);
+            free(p.data);
+        } else {
+            i++;
+        }
+    }
+    if (s->cli && us_conn_next_timeout(s->cli) <= s->now) us_conn_on_timeout(s->cli, s->now);
+    if (s->srv && us_conn_next_timeout(s->srv) <= s->now) us_conn_on_timeout(s->srv, s->now);
+    return 1;
+}
+
+static void sim_init(sim *s, uint64_t seed) {
+    memset(s, 0, sizeof *s);
+    assert_int_equal(uc_init(), 0);
+    assert_int_equal(umbra_identity_generate(&s->id), 0);
+    umbra_identity_public(s->id, &s->pk);
+    us_config_default(&s->ccfg);
+    us_config_default(&s->scfg);
+    s->ccfg.peer = &s->pk;
+    s->scfg.identity = s->id;
+    s->rng = seed | 1;
+    s->delay = 10 * MS;
+    s->caddr[0] = 'C';
+    s->caddr[1] = '1';
+    s->caddr_len = 2;
+    s->gen_state = seed * 2654435761u + 7;
+    s->chk_state = s->gen_state;
+}
+
+static void sim_free(sim *s) {
+    us_conn_free(s->cli);
+    us_conn_free(s->srv);
+    for (size_t i = 0; i < s->nq; i++) free(s->q[i].data);
+    free(s->q);
+    umbra_identity_free(s->id);
+}
+
+static void sim_connect(sim *s) {
+    assert_int_equal(us_conn_new_client(&s->ccfg, "S", 1, s->now, &s->cli), 0);
+}
+
+static int run_until(sim *s, int (*done)(sim *), uint64_t limit_ns) {
+    uint64_t end = s->now + limit_ns;
+    while (!done(s) && s->now < end)
+        if (!step(s)) break;
+    return done(s);
+}
+
+static int both_connected(sim *s) {
+    return s->cli && s->srv && us_conn_state(s->cli) == US_STATE_CONNECTED &&
+           us_conn_state(s->srv) == US_STATE_CONNECTED;
+}
+
+/* deterministic payload generator */
+static void gen(uint64_t *st, uint8_t *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        *st = *st * 6364136223846793005ull + 1442695040888963407ull;
+        out[i] = (uint8_t)(*st >> 56);
+    }
+}
+
+/* Client pushes to_send bytes on one stream then FIN; server reads and hashes. */
+static void transfer_io(sim *s) {
+    uint8_t buf[65536];
+    if (s->cli && s->sent < s->to_send && us_conn_state(s->cli) >= US_STATE_CONNECTED) {
+        for (;;) {
+            long room = us_stream_writable(s->cli, s->sid);
+            if (room <= 0 || s->sent >= s->to_send) break;
+            size_t k = sizeof buf;
+            if ((uint64_t)k > s->to_send - s->sent) k = (size_t)(s->to_send - s->sent);
+            if ((long)k > room) k = (size_t)room;
+            uint64_t st = s->gen_state;
+            gen(&st, buf, k);
+            int w = us_stream_write(s->cli, s->sid, buf, k, s->sent + k == s->to_send);
+            assert_true(w > 0);
+            /* regenerate exactly the accepted bytes */
+            gen(&s->gen_state, buf, (size_t)w);
+            uc_sha256_update(&s->hs, buf, (size_t)w);
+            s->sent += (uint64_t)w;
+        }
+    }
+    if (s->srv) {
+        uint32_t id;
+        while (us_conn_next_readable(s->srv, &id)) {
+            int fin = 0;
+            int k = us_stream_read(s->srv, id, buf, sizeof buf, &fin);
+            if (k > 0) {
+                uc_sha256_update(&s->hr, buf, (size_t)k);
+                s->recvd += (uint64_t)k;
+            } else if (fin) {
+                s->fin_seen = 1;
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+static int transfer_done(sim *s) {
+    transfer_io(s);
+    return s->fin_seen;
+}
+
+static void do_transfer(sim *s, uint64_t bytes, uint64_t limit_ns) {
+    s->to_send = bytes;
+    uc_sha256_init(&s->hs);
+    uc_sha256_init(&s->hr);
+    assert_int_equal(us_stream_open(s->cli, &s->sid), 0);
+    assert_true(run_until(s, transfer_done, limit_ns));
+    uint8_t a[32], b[32];
+    uc_sha256_final(&s->hs, a);
+    uc_sha256_final(&s->hr, b);
+    assert_int_equal(s->recvd, bytes);
+    assert_memory_equal(a, b, 32);
+}
+
+static uint64_t big_size(uint64_t normal, uint64_t asan) {
+    const char *e = getenv("UMBRA_SESSION_TEST_MB");
+    if (e && *e) return strtoull(e, NULL, 10) << 20;
+#ifdef UMBRA_SANITIZE
+    (void)normal;
+    return asan;
+#else
+    (void)asan;
+    return normal;
+#endif
+}
+
+/* ---- tests ---- */
+
+static void test_handshake_and_echo(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 1);
+    sim_connect(&s);
+    assert_int_equal(us_conn_state(s.cli), US_STATE_HANDSHAKING);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    /* both directions */
+    uint32_t id;
+    assert_int_equal(us_stream_open(s.cli, &id), 0);
+    assert_int_equal(id, 1);
+    assert_int_equal(us_stream_write(s.cli, id, "hello", 5, 1), 5);
+    uint8_t buf[64];
+    int fin = 0, got = 0;
+    for (int i = 0; i < 1000 && !got; i++) {
+        step(&s);
+        uint32_t rid;
+        if (us_conn_next_readable(s.srv, &rid)) {
+            assert_int_equal(rid, 1);
+            assert_int_equal(us_stream_read(s.srv, rid, buf, sizeof buf, &fin), 5);
+            assert_memory_equal(buf, "hello", 5);
+            assert_int_equal(us_stream_write(s.srv, rid, "world!", 6, 1), 6);
+            got = 1;
+        }
+    }
+    assert_true(got);
+    got = 0;
+    for (int i = 0; i < 1000 && !got; i++) {
+        step(&s);
+        uint32_t rid;
+        if (us_conn_next_readable(s.cli, &rid)) {
+            assert_int_equal(us_stream_read(s.cli, rid, buf, sizeof buf, &fin), 6);
+            assert_memory_equal(buf, "world!", 6);
+            got = 1;
+        }
+    }
+    assert_true(got);
+    us_stats cs;
+    us_conn_stats(s.cli, &cs);
+    assert_true(cs.aead == US_AEAD_AES256GCM);
+    /* graceful close from the client */
+    assert_int_equal(us_conn_close(s.cli, 0), 0);
+    for (int i = 0; i < 10000 && (us_conn_state(s.cli) != US_STATE_CLOSED || us_conn_state(s.srv) != US_STATE_CLOSED); i++)
+        if (!step(&s)) break;
+    assert_int_equal(us_conn_state(s.cli), US_STATE_CLOSED);
+    assert_int_equal(us_conn_state(s.srv), US_STATE_CLOSED);
+    assert_int_equal(us_conn_error(s.cli), 0);
+    assert_int_equal(us_conn_error(s.srv), 0);
+    sim_free(&s);
+}
+
+static void test_clean_transfer(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 21);
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    do_transfer(&s, 8u << 20, 600000 * MS);
+    us_stats cs;
+    us_conn_stats(s.cli, &cs);
+    printf("clean transfer: 8 MiB in %.2f virtual s, %llu pkts, lost %llu, cwnd %llu\n", s.now / 1e9,
+           (unsigned long long)cs.packets_sent, (unsigned long long)cs.lost_packets, (unsigned long long)cs.cwnd);
+    sim_free(&s);
+}
+
+static void test_chacha(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 2);
+    s.ccfg.aeads = US_AEAD_CHACHA20POLY1305;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    do_transfer(&s, 200000, 60000 * MS);
+    us_stats cs;
+    us_conn_stats(s.srv, &cs);
+    assert_int_equal(cs.aead, US_AEAD_CHACHA20POLY1305);
+    sim_free(&s);
+}
+
+static void test_lossy_transfer(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 3);
+    s.drop_pct = 5;
+    s.dup_pct = 3;
+    s.reorder_pct = 10;
+    s.corrupt_pct = 2;
+    s.ccfg.max_packet = s.scfg.max_packet = 1350;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 30000 * MS));
+    uint64_t bytes = big_size(64ull << 20, 8ull << 20);
+    do_transfer(&s, bytes, 3600000 * MS);
+    us_stats ss, cs;
+    us_conn_stats(s.srv, &ss);
+    us_conn_stats(s.cli, &cs);
+    printf("lossy transfer: %llu bytes, client sent %llu pkts, retransmitted %llu bytes, lost %llu; "
+           "server dropped auth=%llu replay=%llu; virtual time %.1f s\n",
+           (unsigned long long)bytes, (unsigned long long)cs.packets_sent,
+           (unsigned long long)cs.retransmitted_bytes, (unsigned long long)cs.lost_packets,
+           (unsigned long long)ss.dropped_auth, (unsigned long long)ss.dropped_replay, s.now / 1e9);
+    printf("cwnd %llu pacing %llu B/s srtt %llu us\n", (unsigned long long)cs.cwnd, (unsigned long long)cs.pacing_rate, (unsigned long long)cs.srtt_ns / 1000);
+    assert_true(ss.dropped_auth > 0);    /* corruption was detected by the AEAD */
+    assert_true(ss.dropped_replay > 0);  /* duplicates were caught by the replay window */
+    assert_true(cs.retransmitted_bytes > 0);
+    sim_free(&s);
+}
+
+static void test_lost_server_hello(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 4);
+    s.drop_to_client_hello = 2;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 10000 * MS));
+    sim_free(&s);
+}
+
+static int cli_closed(sim *s) { return us_conn_state(s->cli) == US_STATE_CLOSED; }
+
+static void test_wrong_key(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 5);
+    umbra_identity *other;
+    assert_int_equal(umbra_identity_generate(&other), 0);
+    umbra_identity_public(other, &s.pk); /* the client pins somebody else */
+    sim_connect(&s);
+    assert_true(run_until(&s, cli_closed, 20000 * MS));
+    assert_int_equal(us_conn_error(s.cli), UMBRA_EPEER_KEY);
+    assert_int_equal(s.srv_accept_rc, UMBRA_EPEER_KEY);
+    assert_null(s.srv);
+    umbra_identity_free(other);
+    sim_free(&s);
+}
+
+static void test_bad_server_signature(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 6);
+    s.corrupt_server_hello = 1;
+    sim_connect(&s);
+    assert_true(run_until(&s, cli_closed, 20000 * MS));
+    assert_int_equal(us_conn_error(s.cli), UMBRA_EPEER_KEY);
+    sim_free(&s);
+}
+
+static void test_version_mismatch(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 7);
+    s.bad_version = 1;
+    sim_connect(&s);
+    assert_true(run_until(&s, cli_closed, 20000 * MS));
+    assert_int_equal(s.srv_accept_rc, UMBRA_EVERSION);
+    assert_int_equal(us_conn_error(s.cli), UMBRA_EVERSION);
+    sim_free(&s);
+}
+
+static void test_unreachable(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 8);
+    s.drop_pct = 100;
+    sim_connect(&s);
+    assert_true(run_until(&s, cli_closed, 60000 * MS));
+    assert_int_equal(us_conn_error(s.cli), UMBRA_EUNREACHABLE);
+    sim_free(&s);
+}
+
+/* replay, forgery, truncation and forged epochs against an established server */
+static void test_replay_forgery(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 9);
+    s.tap_server = 1;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    do_transfer(&s, 100000, 60000 * MS);
+    assert_true(s.tap_n > 0);
+    us_stats a, b;
+    us_conn_stats(s.srv, &a);
+    uint8_t p[US_MAX_PACKET];
+    /* exact replay */
+    assert_int_equal(us_conn_recv(s.srv, s.tap, s.tap_n, s.caddr, s.caddr_len, s.now), 0);
+    us_conn_stats(s.srv, &b);
+    assert_int_equal(b.dropped_replay + b.dropped_auth, a.dropped_replay + a.dropped_auth + 1);
+    /* flipped ciphertext bit, flipped header bit (AAD), truncated, forged epoch */
+    for (int k = 0; k < 5; k++) {
+        memcpy(p, s.tap, s.tap_n);
+        size_t n = s.tap_n;
+        if (k == 0) p[n - 1] ^= 1;
+        if (k == 1) p[20] ^= 1;                       /* seq: another nonce, AAD differs */
+        if (k == 2) n -= 1;
+        if (k == 3) us__put16(p + 2, (uint16_t)(us__get16(p + 2) + 1)); /* epoch + 1: trial fails */
+        if (k == 4) us__put16(p + 2, (uint16_t)(us__get16(p + 2) + 40)); /* beyond catch-up */
+        us_conn_stats(s.srv, &a);
+        assert_int_equal(us_conn_recv(s.srv, p, n, s.caddr, s.caddr_len, s.now), 0);
+        us_conn_stats(s.srv, &b);
+        assert_int_equal(b.dropped_auth, a.dropped_auth + 1);
+        assert_int_equal(b.rx_epoch, a.rx_epoch); /* nothing committed */
+    }
+    /* garbage and a short packet */
+    memset(p, 0x10, 30);
+    assert_int_equal(us_conn_recv(s.srv, p, 30, s.caddr, s.caddr_len, s.now), 0);
+    assert_int_equal(us_conn_recv(s.srv, p, 3, s.caddr, s.caddr_len, s.now), 0);
+    /* the session still works */
+    assert_int_equal(us_conn_state(s.srv), US_STATE_CONNECTED);
+    s.fin_seen = 0;
+    s.sent = s.recvd = 0;
+    do_transfer(&s, 50000, 60000 * MS);
+    sim_free(&s);
+}
+
+static void test_rekey(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 10);
+    s.ccfg.rekey_after = 40;
+    s.scfg.rekey_after = 40;
+    s.drop_pct = 3;
+    s.reorder_pct = 20;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 10000 * MS));
+    do_transfer(&s, 2u << 20, 600000 * MS);
+    us_stats cs, ss;
+    us_conn_stats(s.cli, &cs);
+    us_conn_stats(s.srv, &ss);
+    assert_true(cs.tx_epoch >= 10);
+    assert_true(ss.rx_epoch + 2 >= cs.tx_epoch);
+    assert_true(ss.tx_epoch >= 1);
+    sim_free(&s);
+}
+
+static int cli_idle_closed(sim *s) { return us_conn_state(s->cli) == US_STATE_CLOSED; }
+
+static void test_idle_timeout(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 11);
+    s.ccfg.idle_timeout_ns = 2000 * MS;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    us_conn_free(s.srv); /* the server vanishes */
+    s.srv = NULL;
+    s.drop_pct = 100;
+    uint64_t t0 = s.now;
+    assert_true(run_until(&s, cli_idle_closed, 10000 * MS));
+    assert_int_equal(us_conn_error(s.cli), UMBRA_ETIMEDOUT);
+    assert_true(s.now - t0 <= 2100 * MS);
+    sim_free(&s);
+}
+
+static int half_sent(sim *s) {
+    transfer_io(s);
+    return s->recvd >= s->to_send / 2;
+}
+
+static void test_migration(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 12);
+    s.drop_pct = 2;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    s.to_send = 4u << 20;
+    uc_sha256_init(&s.hs);
+    uc_sha256_init(&s.hr);
+    assert_int_equal(us_stream_open(s.cli, &s.sid), 0);
+    assert_true(run_until(&s, half_sent, 600000 * MS));
+    /* the client's socket is rebound: new source address, old one dead */
+    s.caddr[1] = '2';
+    assert_int_equal(us_conn_migrate(s.cli, s.now), 0);
+    assert_true(run_until(&s, transfer_done, 600000 * MS));
+    uint8_t a[32], b[32];
+    uc_sha256_final(&s.hs, a);
+    uc_sha256_final(&s.hr, b);
+    assert_memory_equal(a, b, 32);
+    us_stats ss;
+    us_conn_stats(s.srv, &ss);
+    assert_int_equal(ss.migrations, 1);
+    assert_int_equal(ss.paths_validated, 2);
+    assert_int_equal(us_conn_state(s.srv), US_STATE_CONNECTED);
+    sim_free(&s);
+}
+
+static void test_abort_close(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 13);
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    assert_int_equal(us_conn_close(s.srv, UMBRA_EPROTO), 0);
+    assert_true(run_until(&s, cli_closed, 5000 * MS));
+    assert_int_equal(us_conn_error(s.cli), UMBRA_EPROTO);
+    sim_free(&s);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handshake_and_echo),
+        cmocka_unit_test(test_chacha),
+        cmocka_unit_test(test_clean_transfer),
+        cmocka_unit_test(test_lost_server_hello),
+        cmocka_unit_test(test_wrong_key),
+        cmocka_unit_test(test_bad_server_signature),
+        cmocka_unit_test(test_version_mismatch),
+        cmocka_unit_test(test_unreachable),
+        cmocka_unit_test(test_replay_forgery),
+        cmocka_unit_test(test_rekey),
+        cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_abort_close),
+        cmocka_unit_test(test_lossy_transfer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
