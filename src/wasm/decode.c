@@ -911,16 +911,9 @@ int uw__decode(uw_engine *e, uint8_t *bytes, size_t len, uw_module **out, uw_err
 
     while (r.p < r.end) {
         const uint8_t *mod_end = bytes + len;
-        uint8_t id = *r.p++;
-        uint32_t size;
-        if ((rc = rd_u32(&r, &size))) goto out;
-        if (size > (size_t)(mod_end - r.p)) {
-            rc = fail(&r, "section size mismatch: length out of bounds (unexpected end)");
-            goto out;
-        }
+        uint8_t id = *r.p;
         int rank = section_rank(id);
         if (rank < 0) {
-            r.p -= 1;
             rc = fail(&r, "malformed section id %u", id);
             goto out;
         }
@@ -930,6 +923,13 @@ int uw__decode(uw_engine *e, uint8_t *bytes, size_t len, uw_module **out, uw_err
                 goto out;
             }
             last = rank;
+        }
+        r.p++;
+        uint32_t size;
+        if ((rc = rd_u32(&r, &size))) goto out;
+        if (size > (size_t)(mod_end - r.p)) {
+            rc = fail(&r, "section size mismatch: length out of bounds (unexpected end)");
+            goto out;
         }
         r.end = r.p + size;
         switch (id) {
