@@ -32,8 +32,11 @@ $(BUILD)/Makefile: CMakeLists.txt deps/PQClean/.umbra-verified
 build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
+# After ctest, print the counts tests report (vector sets, spec suite) from ctest's log.
+SUMMARY = grep -hE '^(vectors: |spec: |[A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed|^vectors: ' Testing/Temporary/LastTest.log | sort -u || true
+
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS); rc=$$?; $(SUMMARY); exit $$rc
 
 $(BUILD_ASAN)/Makefile: CMakeLists.txt deps/PQClean/.umbra-verified
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DUMBRA_SANITIZE=ON $(CMAKE_FLAGS)
@@ -41,7 +44,7 @@ $(BUILD_ASAN)/Makefile: CMakeLists.txt deps/PQClean/.umbra-verified
 test-asan: $(BUILD_ASAN)/Makefile
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE slow
+	  ctest --output-on-failure -j $(JOBS) -LE slow; rc=$$?; $(SUMMARY); exit $$rc
 
 check: test test-asan
 
