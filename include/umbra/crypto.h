@@ -114,6 +114,34 @@ UMBRA_API void uc_ed25519_sign(uint8_t sig[64], const void *msg, size_t n, const
 /* 0 or UMBRA_EBADSIG. Rejects non-canonical S, small-order and non-canonical A/R. */
 UMBRA_API int uc_ed25519_verify(const uint8_t sig[64], const void *msg, size_t n, const uint8_t pk[32]);
 
+/* ---- Group arithmetic for PAKEs: ristretto255 (RFC 9496) and the Ed25519 group --------
+ * Elements are 32-byte encodings; scalars are 32-byte little-endian integers mod
+ * L = 2^252 + 27742317777372353535851937790883648493 (the same field for both groups).
+ * Scalar-multiplication inputs should be reduced scalars (< L; bit 255 is ignored).
+ * Element inputs are validated: UMBRA_EBADKEY for a non-canonical encoding / a point not
+ * in the group (for Ed25519: also small-order or outside the prime-order subgroup);
+ * UMBRA_EWEAKKEY when a product is the identity (zero scalar). q is zeroed on failure. */
+UMBRA_API void uc_sc25519_random(uint8_t s[32]); /* uniform in [1, L) */
+UMBRA_API void uc_sc25519_reduce(uint8_t s[32], const uint8_t wide[64]); /* wide (LE) mod L */
+UMBRA_API void uc_sc25519_add(uint8_t z[32], const uint8_t x[32], const uint8_t y[32]);
+UMBRA_API void uc_sc25519_sub(uint8_t z[32], const uint8_t x[32], const uint8_t y[32]);
+UMBRA_API void uc_sc25519_mul(uint8_t z[32], const uint8_t x[32], const uint8_t y[32]);
+UMBRA_API void uc_sc25519_negate(uint8_t n[32], const uint8_t s[32]);
+UMBRA_API int uc_sc25519_invert(uint8_t r[32], const uint8_t s[32]); /* UMBRA_EINVAL for 0 */
+UMBRA_API int uc_ristretto255_check(const uint8_t p[32]);
+/* RFC 9496 §4.3.4 one-way map of 64 uniform bytes to an element. */
+UMBRA_API void uc_ristretto255_from_hash(uint8_t p[32], const uint8_t h[64]);
+UMBRA_API int uc_ristretto255_scalarmult(uint8_t q[32], const uint8_t s[32], const uint8_t p[32]);
+UMBRA_API int uc_ristretto255_scalarmult_base(uint8_t q[32], const uint8_t s[32]);
+UMBRA_API int uc_ristretto255_add(uint8_t r[32], const uint8_t p[32], const uint8_t q[32]);
+UMBRA_API int uc_ristretto255_sub(uint8_t r[32], const uint8_t p[32], const uint8_t q[32]);
+UMBRA_API int uc_ed25519_point_check(const uint8_t p[32]);
+/* Unclamped (noclamp) products, as SPAKE2 needs them. */
+UMBRA_API int uc_ed25519_point_scalarmult(uint8_t q[32], const uint8_t s[32], const uint8_t p[32]);
+UMBRA_API int uc_ed25519_point_scalarmult_base(uint8_t q[32], const uint8_t s[32]);
+UMBRA_API int uc_ed25519_point_add(uint8_t r[32], const uint8_t p[32], const uint8_t q[32]);
+UMBRA_API int uc_ed25519_point_sub(uint8_t r[32], const uint8_t p[32], const uint8_t q[32]);
+
 /* ---- ML-KEM-768 (FIPS 203) ----------------------------------------------------------------- */
 #define UC_MLKEM768_PK_LEN 1184
 #define UC_MLKEM768_SK_LEN 2400
