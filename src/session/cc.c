@@ -30,6 +30,8 @@ static uint64_t muldiv(uint64_t a, uint64_t b, uint64_t c) {
 }
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+/* now - t, or 0 if a caller's clock went backwards: time differences never wrap. */
+static uint64_t since(uint64_t now, uint64_t t) { return now > t ? now - t : 0; }
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 /* ---- Pacer ------------------------------------------------------------------------------ */
@@ -331,12 +333,12 @@ static void check_full_pipe(us__cc *cc, int sample_app_limited) {
 
 static void advance_cycle(us__cc *cc, uint64_t now, int lost_now) {
     uint64_t min_rtt = rtt_for_bdp(cc);
-    int full_length = now - cc->cycle_stamp_ns > min_rtt;
+    int full_length = since(now, cc->cycle_stamp_ns) > min_rtt;
     uint32_t g = cc->pacing_gain;
     int next;
     if (g > US_CC_UNIT)       /* probing up: until a min_rtt passed and the pipe is fuller */
         next = (full_length && (lost_now || cc->inflight >= bdp(cc, g))) ||
-               now - cc->cycle_stamp_ns > 2 * min_rtt;
+               since(now, cc->cycle_stamp_ns) > 2 * min_rtt;
     else if (g < US_CC_UNIT)  /* draining the probe's queue: until empty or a min_rtt */
         next = full_length || cc->inflight <= bdp(cc, US_CC_UNIT);
     else
@@ -374,7 +376,7 @@ static void update_state(us__cc *cc, uint64_t now, int min_rtt_expired, int lost
 }
 
 static void rtt_update(us__cc *cc, uint64_t rtt, uint64_t now, int *expired) {
-    *expired = now - cc->min_rtt_stamp_ns > cc->cfg.min_rtt_window_ns;
+    *expired = since(now, cc->min_rtt_stamp_ns) > cc->cfg.min_rtt_window_ns;
     if (rtt == 0) return;
     if (rtt <= cc->min_rtt_ns || *expired) {
         cc->min_rtt_ns = rtt;
@@ -416,10 +418,10 @@ void us__cc_on_ack_rtt(us__cc *cc, us__cc_pkt *pkt, uint64_t now, uint64_t rtt_n
     if (pkt->delivered >= cc->last_prior_delivered) {
         cc->last_prior_delivered = pkt->delivered;
         cc->first_sent_ns = pkt->sent_ns;
-        uint64_t send_elapsed = pkt->sent_ns - pkt->first_sent_ns;
-        uint64_t ack_elapsed = now - pkt->delivered_ns;
+        uint64_t send_elapsed = since(pkt->sent_ns, pkt->first_sent_ns);
+        uint64_t ack_elapsed = since(now, pkt->delivered_ns);
         uint64_t interval = max64(send_elapsed, ack_elapsed);
-        uint64_t delta = cc->delivered - pkt->delivered;
+        uint64_t delta = since(cc->delivered, pkt->delivered);
         /* [DRE] 3.3: an interval shorter than min_rtt would overestimate (ACK
          * compression), so such samples are dropped. */
         if (interval > 0 && delta > 0 && (cc->min_rtt_ns == UINT64_MAX || interval >= cc->min_rtt_ns)) {
