@@ -298,8 +298,9 @@ UMBRA_API int uw_linker_define(uw_linker *l, const char *module, const char *fie
 UMBRA_API int uw_linker_define_func(uw_linker *l, const char *module, const char *field,
                                     const uw_functype *type, uw_host_fn fn, void *ud);
 /* Makes every export of `inst` importable as (name, export name) — the spec's `register`
- * (§7 / wast). inst must outlive instances linked against it. Later definitions of a
- * name shadow earlier ones (re-registering a name replaces it). */
+ * (wast scripts). inst must outlive instances linked against it (or be re-registered
+ * away before it is freed). It shadows field definitions made earlier under the same
+ * module name; re-registering a name replaces the previous instance entirely. */
 UMBRA_API int uw_linker_define_instance(uw_linker *l, const char *name, uw_instance *inst);
 /* Looks up (module, field) in the linker, then the engine registry. Returns 0 or
  * UMBRA_ENOENT. */

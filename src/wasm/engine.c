@@ -84,6 +84,7 @@ void uw_engine_free(uw_engine *e) {
         umbra_free(e->hostdefs[i].field);
     }
     umbra_free(e->hostdefs);
+    umbra_free(e->hostdef_hash);
     for (uint32_t i = 0; i < e->nhostfuncs; i++) {
         free_functype(&e->hostfuncs[i]->host_type);
         umbra_free(e->hostfuncs[i]);

@@ -279,6 +279,8 @@ size_t uw__decode_instr(const uint8_t *p, const uint8_t *end, uw__instr *out, co
 typedef struct uw__hostdef {
     char *module;
     char *field;
+    uint32_t mlen, flen;
+    uint32_t hash;               /* uw__name_hash(module, field) */
     uw_func *func;
 } uw__hostdef;
 
@@ -297,6 +299,8 @@ struct uw_engine {
     /* Host functions registered with uw_engine_define_func (lookup by name). */
     uw__hostdef *hostdefs;
     uint32_t nhostdefs, cap_hostdefs;
+    uint32_t *hostdef_hash;      /* open addressing: index + 1, 0 = empty */
+    uint32_t hostdef_hcap;
 
     /* Every host uw_func this engine owns (freed with the engine). */
     uw_func **hostfuncs;
@@ -315,6 +319,8 @@ uint32_t uw__engine_intern_type(uw_engine *e, const uint8_t *params, uint32_t np
                                 const uint8_t *results, uint32_t nresults);
 /* The canonical type for an id; the pointer stays valid until uw_engine_free. Thread-safe. */
 const uw__functype *uw__engine_type(uw_engine *e, uint32_t id);
+/* FNV-1a over module, a separator and field: the key of the name → extern hash tables. */
+uint32_t uw__name_hash(const char *module, size_t mlen, const char *field, size_t flen);
 /* The host function registered on the engine as (module, field), or NULL. */
 uw_func *uw__engine_find_host(const uw_engine *e, const char *module, size_t mlen, const char *field,
                               size_t flen);
