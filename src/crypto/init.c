@@ -52,6 +52,7 @@ int uc_init(void) {
 }
 
 void uc_random(void *buf, size_t n) {
+    if (n == 0) return; /* libsodium declares buf non-NULL even for n = 0 */
     pthread_once(&g_once, init_once);
     randombytes_buf(buf, n);
 }
