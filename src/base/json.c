@@ -77,6 +77,7 @@ int umbra_json_dumps(const json_t *j, size_t flags, umbra_buf *out) {
     if (!j || !out) return UMBRA_EINVAL;
     json_ready();
     if (flags == 0) flags = JSON_COMPACT | JSON_SORT_KEYS;
+    flags |= JSON_ENCODE_ANY; /* scalars too, as umbra_json_loadb accepts them */
     size_t start = out->len;
     unsigned long failures = umbra_alloc_failures();
     if (json_dump_callback(j, dump_cb, out, flags) != 0) {

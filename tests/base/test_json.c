@@ -98,6 +98,12 @@ static void dumps_round_trip(void **state) {
     assert_true(json_equal(j, back));
     json_decref(back);
     assert_int_equal(umbra_json_dumps(NULL, 0, &b), UMBRA_EINVAL);
+    /* Scalars serialize too (found by fuzz_base_json). */
+    json_t *num = json_integer(0);
+    umbra_buf_reset(&b);
+    assert_int_equal(umbra_json_dumps(num, 0, &b), 0);
+    assert_string_equal((char *)b.data, "0");
+    json_decref(num);
     umbra_buf_free(&b);
     json_decref(j);
 }
