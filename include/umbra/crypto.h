@@ -1,11 +1,15 @@
 /*
  * umbra/crypto.h — misuse-resistant wrappers over libsodium, OpenSSL 3 and PQClean, plus
- * the hybrids written here (X-Wing, composite ML-DSA-65 + Ed25519), HKDF, SPAKE2, CIDv1.
+ * the hybrids written here (X-Wing, composite ML-DSA-65 + Ed25519), HKDF, the group
+ * arithmetic PAKEs (SPAKE2, CPace) are built from, CIDv1. Implemented in src/crypto/.
  * Prefix: uc_ (public), uc__ / umbra__ (internals).
  *
- * Rules: no function here allocates (except where stated), every secret intermediate is
- * wiped, every MAC/tag comparison is constant time. Call uc_init() once before anything
- * else (it is idempotent and thread-safe). Return 0 or a negative UMBRA_E* code.
+ * Rules: umbra's code here never allocates; the only heap use is inside the backends
+ * (OpenSSL EVP contexts, freed before return or in uc_aead_clear(); PQClean's SHAKE
+ * states). Every secret intermediate is wiped, every MAC/tag comparison is constant time.
+ * Call uc_init() once before anything else (it is idempotent and thread-safe). Functions
+ * return 0 or a negative UMBRA_E* code; fixed-size parameters are written in the types,
+ * so callers check lengths of untrusted input before passing it.
  */
 #ifndef UMBRA_CRYPTO_H
 #define UMBRA_CRYPTO_H
@@ -68,12 +72,13 @@ UMBRA_API int uc_hkdf(uint8_t *okm, size_t outlen, const uint8_t *salt, size_t s
 /* ---- AEAD ---------------------------------------------------------------------------------
  * One context type for both ciphers (both on OpenSSL 3 EVP); the key schedule lives in
  * an OpenSSL context and is wiped by uc_aead_clear(). uc_aead_init() allocates that
- * context (UMBRA_ENOMEM); every
- * successful init must be paired with uc_aead_clear() (also safe after a failed init).
- * Seal writes ptlen + 16 bytes to ct (ct may equal pt). Open verifies the tag in constant
- * time and returns UMBRA_EAUTH when it does not match; no unauthenticated plaintext is
- * ever released: on failure the ctlen - 16 bytes of pt are set to zero (OpenSSL decrypts
- * while it authenticates) — with pt == ct that destroys the ciphertext. A context is not thread-safe; use one per thread/direction. */
+ * context (UMBRA_ENOMEM); every successful init must be paired with uc_aead_clear()
+ * (also safe after a failed init, and twice). Seal writes ptlen + 16 bytes to ct (ct may
+ * equal pt). Open verifies the tag in constant time and returns UMBRA_EAUTH when it does
+ * not match; no unauthenticated plaintext is ever released: on failure the ctlen - 16
+ * bytes of pt are set to zero (OpenSSL decrypts while it authenticates) — with pt == ct
+ * that destroys the ciphertext. A context is not thread-safe; use one per thread and
+ * direction. */
 enum uc_aead_alg { UC_AEAD_AES256GCM = 1, UC_AEAD_CHACHA20POLY1305 = 2 };
 #define UC_AEAD_KEY_LEN 32
 #define UC_AEAD_NONCE_LEN 12
