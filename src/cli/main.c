@@ -90,6 +90,8 @@ int main(int argc, char **argv) {
             char *hv[] = {argv[2], "--help", NULL};
             for (const struct command *c = commands; c->name; c++)
                 if (!strcmp(c->name, argv[2])) return c->fn(2, hv);
+            fprintf(stderr, "umbra: unknown command '%s' (see umbra --help)\n", argv[2]);
+            return UMBRA_EXIT_USAGE;
         }
         usage(stdout);
         return UMBRA_EXIT_OK;

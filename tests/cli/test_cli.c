@@ -95,6 +95,9 @@ static void global_options_and_exit_codes(void **state) {
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "unknown command 'no-such-command'"));
     run_free(&r);
+    r = RUN(home, "help", "no-such-command");
+    assert_int_equal(r.code, 2);
+    run_free(&r);
     r = RUN(home, "help", "id");
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "usage: umbra id"));
