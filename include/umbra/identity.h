@@ -36,7 +36,8 @@ extern "C" {
 #define UMBRA_IDENTITY_FILE_LEN 140   /* size of identity.key, version 1 */
 #define UMBRA_IDENTITY_ERR_LEN 1024   /* enough for any message (they include paths) */
 
-/* A node's secret identity (opaque). Holds the secret seeds; umbra_identity_free() wipes. */
+/* A node's secret identity (opaque). Holds the secret seeds; umbra_identity_free() wipes.
+ * Immutable once made: any number of threads may use one identity at the same time. */
 typedef struct umbra_identity umbra_identity;
 
 /* The public half, as parsed from a peer key string (plain data: copy freely). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char peer_key_buf[UMBRA_PEER_KEY_LEN + 1];
@@ -288,6 +289,51 @@ static void unsafe_permissions_are_refused(void **state) {
     assert_int_equal(umbra_identity_load(link_home, &id, err, sizeof err), UMBRA_EINVAL);
 }
 
+/* Several processes creating the identity at once all end up with the same one: exactly one
+ * key file wins (umbra_file_create_atomic) and the others load it. */
+static void concurrent_first_use_agrees(void **state) {
+    (void)state;
+    enum { N = 4 };
+    char home[600];
+    snprintf(home, sizeof home, "%s/race", tu_tmpdir());
+    int fds[N][2];
+    pid_t pids[N];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(pipe(fds[i]), 0);
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            umbra_identity *id;
+            int created = 0;
+            char line[64] = {0};
+            if (umbra_identity_load_or_create(home, &id, &created, NULL, 0) != 0) _exit(1);
+            snprintf(line, sizeof line, "%d %s", created, umbra_identity_id(id));
+            umbra_identity_free(id);
+            if (write(fds[i][1], line, sizeof line) != (ssize_t)sizeof line) _exit(2);
+            _exit(0);
+        }
+        close(fds[i][1]);
+    }
+    char first[64] = {0};
+    int creators = 0;
+    for (int i = 0; i < N; i++) {
+        char line[64];
+        int st;
+        assert_int_equal(read(fds[i][0], line, sizeof line), (ssize_t)sizeof line);
+        close(fds[i][0]);
+        assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        creators += line[0] == '1';
+        if (i == 0) memcpy(first, line + 2, sizeof line - 2);
+        else assert_string_equal(first, line + 2);
+    }
+    assert_int_equal(creators, 1);
+    umbra_identity *id;
+    assert_int_equal(umbra_identity_load(home, &id, NULL, 0), 0);
+    assert_string_equal(umbra_identity_id(id), first);
+    umbra_identity_free(id);
+}
+
 static void allocation_failures(void **state) {
     (void)state;
     const char *home = tu_tmpdir();
@@ -324,6 +370,7 @@ int main(void) {
         cmocka_unit_test(create_load_and_modes),
         cmocka_unit_test(corrupt_files_are_refused),
         cmocka_unit_test(unsafe_permissions_are_refused),
+        cmocka_unit_test(concurrent_first_use_agrees),
         cmocka_unit_test(allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
