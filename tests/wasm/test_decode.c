@@ -372,7 +372,7 @@ static void error_offsets(void **state) {
     header(&b);
     sec(&b, 1, "ffffffff0f");
     assert_int_equal(load(e, b.data, b.len, NULL, &err), UMBRA_EWASM_MALFORMED);
-    assert_string_equal(err.message, "unexpected end");
+    assert_string_equal(err.message, "unexpected end of section or function");
     umbra_buf_free(&b);
     uw_engine_free(e);
 }
