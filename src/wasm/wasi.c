@@ -1118,7 +1118,8 @@ static int resolve_open(int dirfd, const char *path, int flags, mode_t mode, int
         struct open_how how;
         memset(&how, 0, sizeof how);
         how.flags = (uint64_t)flags;
-        how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+        /* O_TMPFILE contains the O_DIRECTORY bit: test it as a whole. */
+        how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
         how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
         long r;
         do r = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
