@@ -61,7 +61,8 @@ UMBRA_API int uc_hmac_sha256_verify(const uint8_t *tag, size_t taglen, const uin
 /* RFC 5869. extract: prk = HMAC(salt, ikm) (salt NULL/0 = 32 zero bytes). expand: okm of
  * outlen <= 255*32 bytes (else UMBRA_ERANGE; outlen 0 writes nothing). uc_hkdf = extract +
  * expand. Expand runs on OpenSSL's HKDF and fails only with UMBRA_ENOMEM/UMBRA_ECRYPTO
- * when OpenSSL cannot allocate (okm is then wiped). */
+ * when OpenSSL cannot allocate (okm is then wiped). Outputs may alias inputs (okm over prk,
+ * prk over salt or ikm), as a rekey chain needs. */
 UMBRA_API void uc_hkdf_extract(uint8_t prk[32], const uint8_t *salt, size_t saltlen,
                                const uint8_t *ikm, size_t ikmlen);
 UMBRA_API int uc_hkdf_expand(uint8_t *okm, size_t outlen, const uint8_t prk[32],

@@ -72,6 +72,27 @@ static void test_limits(void **state) {
     assert_int_equal(uc_hkdf_expand(a, sizeof a, prk, info, sizeof info), 0);
 }
 
+static void test_aliasing(void **state) {
+    /* A rekey chain writes the next key over the current one: okm may alias prk, and prk
+     * may alias salt or ikm. */
+    (void)state;
+    th_init();
+    uint8_t k[64], want[64], prk[32];
+    for (int i = 0; i < 64; i++) k[i] = (uint8_t)i;
+    memcpy(prk, k, 32);
+    assert_int_equal(uc_hkdf_expand(want, 64, prk, (const uint8_t *)"next", 4), 0);
+    assert_int_equal(uc_hkdf_expand(k, 64, k, (const uint8_t *)"next", 4), 0);
+    assert_memory_equal(k, want, 64);
+    uint8_t salt[32] = {9}, ikm[32] = {7};
+    uc_hkdf_extract(want, salt, 32, ikm, 32);
+    uc_hkdf_extract(ikm, salt, 32, ikm, 32);
+    assert_memory_equal(ikm, want, 32);
+    memset(ikm, 7, 1);
+    memset(ikm + 1, 0, 31);
+    uc_hkdf_extract(salt, salt, 32, ikm, 32);
+    assert_memory_equal(salt, want, 32);
+}
+
 static void test_wycheproof(void **state) {
     (void)state;
     th_init();
@@ -104,6 +125,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc5869),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_aliasing),
         cmocka_unit_test(test_wycheproof),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
