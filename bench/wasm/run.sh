@@ -10,8 +10,8 @@
 # Then: fuel metering overhead (--fuel vs none) on three kernels, and the embedding API
 # micro numbers (instantiate, reset, host-call round trip) from bench_wasm_embed.
 #
-# Env: KERNELS="fib sieve" to select, REPS=N for best-of-N, UMBRA_BENCH_TIMEOUT (s, default
-# 120 per run).
+# Env: KERNELS="fib sieve" to select, REPS=N for best-of-N (FUEL_REPS for the fuel rows,
+# default 2), FUEL_KERNELS, UMBRA_BENCH_TIMEOUT (s, default 120 per run).
 set -u
 BUILD=$(CDPATH= cd -- "${1:-build}" && pwd)
 HERE=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
@@ -85,11 +85,12 @@ awk '{ if ($1 != "-") { a += log($1); na++ } if ($2 != "-") { b += log($2); nb++
                   na ? sprintf("%.2f", exp(a / na)) : "-", nb ? sprintf("%.2f", exp(b / nb)) : "-" }' "$TMP/ratios"
 
 echo
-echo "fuel metering overhead (umbra run --fuel 10^15 vs unlimited)"
+FUEL_REPS=${FUEL_REPS:-2}
+echo "fuel metering overhead (umbra run --fuel 10^15 vs unlimited; best of $FUEL_REPS)"
 printf "%-8s %9s %9s %9s\n" kernel off on overhead
 for k in ${FUEL_KERNELS:-fib sieve sha256}; do
-    t0=$(run_timed "$TMP/a.out" "$UMBRA" run "$K/$k.wasm")
-    t1=$(run_timed "$TMP/b.out" "$UMBRA" run --fuel 1000000000000000 "$K/$k.wasm")
+    t0=$(REPS=$FUEL_REPS run_timed "$TMP/a.out" "$UMBRA" run "$K/$k.wasm")
+    t1=$(REPS=$FUEL_REPS run_timed "$TMP/b.out" "$UMBRA" run --fuel 1000000000000000 "$K/$k.wasm")
     cmp -s "$TMP/a.out" "$TMP/b.out" || status=1
     oh=$(awk -v a="$t0" -v b="$t1" 'BEGIN { if (a == "fail" || b == "fail" || a + 0 == 0) print "-"; else printf "%+.1f%%", (b / a - 1) * 100 }')
     printf "%-8s %9s %9s %9s\n" "$k" "$t0" "$t1" "$oh"

@@ -449,6 +449,122 @@ static void test_guest_writefile(void **state) {
     assert_int_equal(access(p, F_OK), -1);
 }
 
+
+/* Many entries with long names: fd_readdir fills wasi-libc's buffer several times over and
+ * hits the partial-entry path; the listing must equal the native one. */
+static void test_guest_readdir_many(void **state) {
+    (void)state;
+    NEED_GUESTS();
+    const char *dir = tu_tmpdir();
+    char name[400], p[700];
+    for (int i = 0; i < 300; i++) {
+        int n = snprintf(name, sizeof name, "f%03d-", i);
+        memset(name + n, 'a' + i % 26, (size_t)(40 + (i * 37) % 200));
+        name[n + 40 + (i * 37) % 200] = 0;
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        assert_int_equal(umbra_file_write_atomic(p, "x", 1, 0644), 0);
+    }
+    const char *nat[] = {"-l", dir};
+    const char *was[] = {"-l", "/big"};
+    struct dir_grant g = {dir, "/big", UW_WASI_DIR_READ};
+    differential("readfile", nat, was, 2, &g, 1, NULL, NULL);
+}
+
+static int count_fds(void) {
+    int n = 0;
+    char p[64];
+    for (int fd = 0; fd < 4096; fd++) {
+        snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+        if (access(p, F_OK) == 0) n++;
+    }
+    return n;
+}
+
+/* One instance and one ctx serve several runs through uw_instance_reset() +
+ * uw_wasi_ctx_reset() (the per-request path); files the guest left open are closed by the
+ * reset and by uw_wasi_ctx_free (no host fd leaks). */
+static void test_reset_reuse(void **state) {
+    (void)state;
+    NEED_GUESTS();
+    char d[512];
+    make_tree(d);
+    int fds_before = count_fds();
+    uw_engine *e = engine();
+    uw_module *m = load(e, guest_path("readfile", 1));
+    uw_wasi_ctx *c = NULL;
+    assert_int_equal(uw_wasi_ctx_new(&c), 0);
+    const char *argv[] = {"readfile", "/data/inside.txt", "-l", "/data/sub"};
+    assert_int_equal(uw_wasi_ctx_set_args(c, 4, argv), 0);
+    assert_int_equal(uw_wasi_ctx_preopen(c, d, "/data", 0), 0);
+    umbra_buf out;
+    umbra_buf_init(&out, 1 << 20);
+    uw_wasi_ctx_set_output(c, capture, &out);
+    uw_instance_config ic = {.host_data = c};
+    uw_instance *in = NULL;
+    uw_trap t;
+    assert_int_equal(uw_instance_new(m, NULL, &ic, &in, &t), 0);
+    char *first = NULL;
+    for (int run = 0; run < 5; run++) {
+        if (run) {
+            assert_int_equal(uw_instance_reset(in, &t), 0);
+            uw_wasi_ctx_reset(c);
+        }
+        umbra_buf_reset(&out);
+        int code = -1;
+        assert_int_equal(uw_wasi_run(in, c, &code, &t), 0);
+        assert_int_equal(code, 0);
+        if (!first) first = strdup((const char *)out.data);
+        else assert_string_equal((const char *)out.data, first);
+    }
+    assert_non_null(strstr(first, "file 1: size 3 lines 1"));
+    free(first);
+    uw_instance_free(in);
+    uw_wasi_ctx_free(c);
+    uw_module_free(m);
+    uw_engine_free(e);
+    umbra_buf_free(&out);
+    assert_int_equal(count_fds(), fds_before);
+}
+
+/* With a getter, the ctx comes from the embedder's own host data. */
+struct embedder_state {
+    int magic;
+    uw_wasi_ctx *wasi;
+};
+static uw_wasi_ctx *get_ctx(uw_call *call) {
+    struct embedder_state *s = uw_call_host_data(call);
+    return s && s->magic == 0x5eed ? s->wasi : NULL;
+}
+
+static void test_custom_getter(void **state) {
+    (void)state;
+    NEED_GUESTS();
+    uw_engine *e = NULL;
+    assert_int_equal(uw_engine_new(NULL, &e), 0);
+    assert_int_equal(uw_wasi_define(e, get_ctx), 0);
+    uw_module *m = load(e, guest_path("argsenv", 1));
+    struct embedder_state st = {0x5eed, NULL};
+    assert_int_equal(uw_wasi_ctx_new(&st.wasi), 0);
+    const char *argv[] = {"argsenv", "via-getter"};
+    assert_int_equal(uw_wasi_ctx_set_args(st.wasi, 2, argv), 0);
+    umbra_buf out;
+    umbra_buf_init(&out, 1 << 20);
+    uw_wasi_ctx_set_output(st.wasi, capture, &out);
+    uw_instance_config ic = {.host_data = &st};
+    uw_instance *in = NULL;
+    uw_trap t;
+    assert_int_equal(uw_instance_new(m, NULL, &ic, &in, &t), 0);
+    int code = -1;
+    assert_int_equal(uw_wasi_run(in, st.wasi, &code, &t), 0);
+    assert_int_equal(code, 0);
+    assert_string_equal((const char *)out.data, "argc 2\nargv[1] = [via-getter]\n");
+    uw_instance_free(in);
+    uw_wasi_ctx_free(st.wasi);
+    uw_module_free(m);
+    uw_engine_free(e);
+    umbra_buf_free(&out);
+}
+
 /* ---- ABI edge cases with hand-written modules ------------------------------------------------ */
 static const char *abi_wat =
     "(module\n"
@@ -749,6 +865,9 @@ int main(void) {
         cmocka_unit_test(test_guest_readfile),
         cmocka_unit_test(test_guest_escape),
         cmocka_unit_test(test_guest_writefile),
+        cmocka_unit_test(test_guest_readdir_many),
+        cmocka_unit_test(test_reset_reuse),
+        cmocka_unit_test(test_custom_getter),
         cmocka_unit_test(test_cli_guests),
     };
     signal(SIGPIPE, SIG_IGN);
