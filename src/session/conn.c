@@ -166,9 +166,16 @@ static size_t pow2_at_least(size_t v) {
     return p;
 }
 
+static void set_state(us_conn *c, int st) {
+    if (c->state != st)
+        umbra_debug("session %s: %s -> %s (err %d)", c->is_server ? "server" : "client",
+                    us_state_name(c->state), us_state_name(st), c->err);
+    c->state = st;
+}
+
 static void fail(us_conn *c, int err) {
     if (!c->err) c->err = err;
-    c->state = US_STATE_CLOSED;
+    set_state(c, US_STATE_CLOSED);
 }
 
 /* ---- ring buffers ---- */
@@ -366,6 +373,7 @@ static int conn_alloc(const us_config *cfg, int is_server, uint64_t now, us_conn
     ccc.mss = c->cfg.max_packet;
     us__cc_init(&c->cc, &ccc, now);
     c->last_recv = now;
+    c->last_send = now;
     c->hs_deadline = now + c->cfg.handshake_timeout_ns;
     uc_random(c->cid_own, US_CID_LEN);
     *out = c;
@@ -797,7 +805,7 @@ static int process_frames(us_conn *c, stream *s, uint32_t space_id, const uint8_
             int id = us__paths_on_response(&c->paths, f.data, now);
             if (id >= 0 && id == c->tx_path) {
                 us__paths_set_primary(&c->paths, id);
-                if (c->state == US_STATE_MIGRATING) c->state = US_STATE_CONNECTED;
+                if (c->state == US_STATE_MIGRATING) set_state(c, US_STATE_CONNECTED);
             }
             break;
         }
@@ -805,7 +813,7 @@ static int process_frames(us_conn *c, stream *s, uint32_t space_id, const uint8_
             if (!in0) return UMBRA_EPROTO;
             if (!c->err && f.code) c->err = -(int)(f.code > 0x7fffffff ? 0x7fffffff : f.code);
             if (!c->err && f.code == 0 && c->state != US_STATE_CLOSING) c->err = 0;
-            c->state = US_STATE_CLOSED;
+            set_state(c, US_STATE_CLOSED);
             return 0;
         case US_FT_NEW_TICKET:
         case US_FT_CLIENT_AUTH:
@@ -881,7 +889,7 @@ static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint
     umbra_free(c->hello);
     c->hello = NULL;
     c->hello_pending = 0;
-    c->state = US_STATE_CONNECTED;
+    set_state(c, US_STATE_CONNECTED);
     c->confirm_pending = 1; /* key confirmation for the server (§4.1) */
     c->last_recv = now;
     return 0;
@@ -936,7 +944,7 @@ static int recv_data(us_conn *c, const uint8_t *pkt, size_t n, const void *from,
             queue_path_frame(c, US_FT_PATH_CHALLENGE, pid, chal);
             c->tx_path = pid;
             if (c->state == US_STATE_CONNECTED || c->state == US_STATE_HANDSHAKING)
-                c->state = US_STATE_MIGRATING;
+                set_state(c, US_STATE_MIGRATING);
             c->st.migrations++;
         }
     } else if (pid != c->tx_path && c->is_server) {
@@ -962,7 +970,7 @@ static int recv_data(us_conn *c, const uint8_t *pkt, size_t n, const void *from,
         umbra_free(c->hello);
         c->hello = NULL;
         c->hello_pending = 0;
-        c->state = US_STATE_CONNECTED;
+        set_state(c, US_STATE_CONNECTED);
     }
     if (c->state == US_STATE_CLOSING && c->close_resends < MAX_CLOSE_RESENDS) c->close_pending = 1;
     return 0;
@@ -1222,12 +1230,17 @@ static int send_stream(us_conn *c, stream *s, uint8_t *buf, size_t cap, uint64_t
         have = 1;
     }
     int fin = 0;
-    if (s->fin_written && b == s->swrite && (have || s->snext == s->swrite) &&
-        (!s->fin_sent || s->fin_lost || have)) {
-        if (!have) a = b = s->swrite;
-        fin = 1;
-        s->fin_sent = 1;
-        s->fin_lost = 0;
+    if (s->fin_written) {
+        if (have && b == s->swrite) {
+            fin = 1; /* data reaching the end carries the FIN (retransmissions too) */
+        } else if (!have && s->snext == s->swrite && (!s->fin_sent || s->fin_lost)) {
+            a = b = s->swrite; /* a FIN-only frame */
+            fin = 1;
+        }
+        if (fin) {
+            s->fin_sent = 1;
+            s->fin_lost = 0;
+        }
     }
     if (!have && !fin) return 0;
     uint8_t *d = c->pt + US_STREAM_FRAME_OVERHEAD;
@@ -1272,7 +1285,9 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
         c->st.bytes_sent += c->hello_len;
         return copy_addr(c, c->tx_path, to, to_len) ? 0 : 1;
     }
-    if (!c->tx.valid || (!c->is_server && c->state == US_STATE_HANDSHAKING)) return 0;
+    /* until the handshake completes nothing else is sent (the server's path is not yet
+     * validated either: only the ServerHello fits its anti-amplification budget) */
+    if (!c->tx.valid || c->state == US_STATE_HANDSHAKING) return 0;
     int k;
     if (c->state == US_STATE_CLOSING) {
         if (!c->close_pending) return 0;
@@ -1290,7 +1305,7 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
     }
     /* graceful close once everything written has been acknowledged */
     if (c->close_requested && all_sent_acked(c)) {
-        c->state = US_STATE_CLOSING;
+        set_state(c, US_STATE_CLOSING);
         c->close_pending = 1;
         c->close_deadline = now + 3 * pto_ns(c);
         return us_conn_send(c, buf, cap, len, to, to_len, now);
@@ -1360,7 +1375,7 @@ uint64_t us_conn_next_timeout(const us_conn *c) {
     }
     if (c->state == US_STATE_CLOSING) return c->close_deadline < t ? c->close_deadline : t;
     MIN_T(c->last_recv + c->cfg.idle_timeout_ns);
-    if (c->cfg.keepalive && c->tx.valid) MIN_T(c->last_send + c->cfg.idle_timeout_ns / 3);
+    if (c->cfg.keepalive && c->state != US_STATE_HANDSHAKING) MIN_T(c->last_send + c->cfg.idle_timeout_ns / 3);
     if (c->ae_outstanding) MIN_T(c->last_ae_sent + (pto_ns(c) << (c->pto_count < 16 ? c->pto_count : 16)));
     if (c->sp0.ack_pending) MIN_T(c->sp0.ack_deadline);
     for (size_t i = 0; i < c->nstreams; i++)
@@ -1414,17 +1429,20 @@ void us_conn_on_timeout(us_conn *c, uint64_t now) {
             c->hello_pending = 1;
             c->hello_deadline = now + (HELLO_RTO_NS << (c->hello_tries < 6 ? c->hello_tries : 6));
         }
+        return;
     }
     if (c->state == US_STATE_CLOSING) {
-        if (now >= c->close_deadline) c->state = US_STATE_CLOSED;
+        if (now >= c->close_deadline) set_state(c, US_STATE_CLOSED);
         return;
     }
     if (now >= c->last_recv + c->cfg.idle_timeout_ns) {
         fail(c, UMBRA_ETIMEDOUT);
         return;
     }
-    if (c->cfg.keepalive && c->tx.valid && now >= c->last_send + c->cfg.idle_timeout_ns / 3)
+    if (c->cfg.keepalive && c->state != US_STATE_HANDSHAKING && now >= c->last_send + c->cfg.idle_timeout_ns / 3) {
         c->ping_pending = 1;
+        c->last_send = now; /* one PING per interval even if it cannot leave yet */
+    }
     if (c->ae_outstanding &&
         now >= c->last_ae_sent + (pto_ns(c) << (c->pto_count < 16 ? c->pto_count : 16)))
         on_pto(c, now);
@@ -1436,7 +1454,7 @@ void us_conn_on_timeout(us_conn *c, uint64_t now) {
             /* validation of the new address failed: fall back to a validated path */
             int alt = us__paths_select(&c->paths);
             if (alt >= 0) c->tx_path = alt;
-            if (c->state == US_STATE_MIGRATING) c->state = US_STATE_CONNECTED;
+            if (c->state == US_STATE_MIGRATING) set_state(c, US_STATE_CONNECTED);
         }
     }
     if (c->pacing_wake && now >= c->pacing_wake) c->pacing_wake = 0;
@@ -1576,7 +1594,7 @@ int us_conn_close(us_conn *c, int code) {
     if (c->state == US_STATE_CLOSED || c->state == US_STATE_CLOSING) return UMBRA_ESTATE;
     if (!c->tx.valid || (c->state == US_STATE_HANDSHAKING && !c->is_server)) {
         c->err = code;
-        c->state = US_STATE_CLOSED;
+        set_state(c, US_STATE_CLOSED);
         return 0;
     }
     if (code == 0) {
@@ -1587,7 +1605,7 @@ int us_conn_close(us_conn *c, int code) {
     }
     c->err = code;
     c->close_code = (uint32_t)(-code);
-    c->state = US_STATE_CLOSING;
+    set_state(c, US_STATE_CLOSING);
     c->close_pending = 1;
     c->close_deadline = c->last_send + 3 * pto_ns(c);
     if (c->close_deadline < c->last_recv) c->close_deadline = c->last_recv + 3 * pto_ns(c);

@@ -301,7 +301,7 @@ static void test_handshake_and_echo(void **st) {
             assert_int_equal(rid, 1);
             assert_int_equal(us_stream_read(s.srv, rid, buf, sizeof buf, &fin), 5);
             assert_memory_equal(buf, "hello", 5);
-            assert_int_equal(us_stream_write(s.srv, rid, "world!", 6, 1), 6);
+            assert_int_equal(us_stream_write(s.srv, rid, "world!", 6, 0), 6);
             got = 1;
         }
     }
@@ -313,6 +313,21 @@ static void test_handshake_and_echo(void **st) {
         if (us_conn_next_readable(s.cli, &rid)) {
             assert_int_equal(us_stream_read(s.cli, rid, buf, sizeof buf, &fin), 6);
             assert_memory_equal(buf, "world!", 6);
+            got = 1;
+        }
+    }
+    assert_true(got);
+    /* a FIN written after its data went out travels alone */
+    for (int i = 0; i < 50 && s.nq; i++) step(&s);
+    assert_int_equal(us_conn_state(s.srv), US_STATE_CONNECTED);
+    assert_int_equal(us_stream_write(s.srv, 1, NULL, 0, 1), 0);
+    got = 0;
+    for (int i = 0; i < 1000 && !got; i++) {
+        step(&s);
+        uint32_t rid;
+        if (us_conn_next_readable(s.cli, &rid)) {
+            assert_int_equal(us_stream_read(s.cli, rid, buf, sizeof buf, &fin), 0);
+            assert_int_equal(fin, 1);
             got = 1;
         }
     }
@@ -342,6 +357,19 @@ static void test_clean_transfer(void **st) {
     us_conn_stats(s.cli, &cs);
     printf("clean transfer: 8 MiB in %.2f virtual s, %llu pkts, lost %llu, cwnd %llu\n", s.now / 1e9,
            (unsigned long long)cs.packets_sent, (unsigned long long)cs.lost_packets, (unsigned long long)cs.cwnd);
+    sim_free(&s);
+}
+
+/* the TCP leg's settings: largest packets, no pacing */
+static void test_big_packets(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 22);
+    s.ccfg.max_packet = s.scfg.max_packet = US_MAX_PACKET;
+    s.ccfg.no_pacing = s.scfg.no_pacing = 1;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    do_transfer(&s, 8u << 20, 600000 * MS);
     sim_free(&s);
 }
 
@@ -582,6 +610,7 @@ int main(void) {
         cmocka_unit_test(test_handshake_and_echo),
         cmocka_unit_test(test_chacha),
         cmocka_unit_test(test_clean_transfer),
+        cmocka_unit_test(test_big_packets),
         cmocka_unit_test(test_lost_server_hello),
         cmocka_unit_test(test_wrong_key),
         cmocka_unit_test(test_bad_server_signature),

@@ -1,0 +1,669 @@
+/* leg_uv.c — libuv legs that run us_conn state machines: UDP (one packet per datagram)
+ * and TCP (4-byte big-endian length framing via frame.h). PROTOCOL.md §1.
+ *
+ * The endpoint owns its sockets, one timer and its sessions. All times come from
+ * umbra_now_ns(). Packets are pulled from a connection until it has nothing more to send
+ * ("flush"); on TCP the pull stops while more than TCP_QUEUE_MAX bytes wait in the socket
+ * (back-pressure) and resumes when writes complete. */
+#include <netdb.h>
+#include <string.h>
+#include <uv.h>
+
+#include "frame.h"
+#include "session_internal.h"
+
+#define TCP_QUEUE_MAX (2u << 20)
+#define RECV_BUF 65536
+
+struct us_session {
+    us_endpoint *e;
+    us_conn *c;
+    uv_tcp_t *tcp;              /* TCP leg: this session's socket */
+    us__frame_reader fr;
+    uint8_t addr[US_ADDR_MAX];  /* peer sockaddr image */
+    size_t addr_len;
+    int reported, want_writable, dead, in_flush;
+    void *user;
+    us_session *next;
+};
+
+struct us_endpoint {
+    uv_loop_t *loop;
+    us_config cfg;
+    umbra_peer_key peer;
+    int leg, is_server, udp_open, tcp_open, timer_open, freeing, handles;
+    us_callbacks cb;
+    void *ud;
+    uv_udp_t *udp;
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    us_session *sessions;
+    struct sockaddr_storage server;   /* client: where to connect */
+    int port;
+    uint8_t rbuf[RECV_BUF];
+    uint8_t sbuf[US_MAX_PACKET + 4];
+};
+
+static void session_flush(us_session *s);
+static void endpoint_arm(us_endpoint *e);
+static void on_shutdown(uv_shutdown_t *req, int status);
+
+static size_t sa_len(const struct sockaddr *sa) {
+    return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static int uv_err(int e) {
+    switch (e) {
+    case UV_ECONNREFUSED:
+    case UV_EHOSTUNREACH:
+    case UV_ENETUNREACH:
+    case UV_ETIMEDOUT:
+        return UMBRA_EUNREACHABLE;
+    case UV_EADDRINUSE:
+        return UMBRA_EEXIST;
+    case UV_EACCES:
+        return UMBRA_EPERM;
+    case UV_ENOMEM:
+        return UMBRA_ENOMEM;
+    default:
+        return UMBRA_EIO;
+    }
+}
+
+/* ---- session lifetime ---- */
+
+static void on_handle_closed(uv_handle_t *h) {
+    us_session *s = h->data;
+    if (s) {
+        us_endpoint *ep = s->e;
+        umbra_free(h);
+        us__frame_reader_free(&s->fr);
+        umbra_free(s);
+        if (ep && ep->freeing && --ep->handles == 0) umbra_free(ep);
+        return;
+    }
+    umbra_free(h);
+}
+
+static void session_destroy(us_session *s) {
+    us_endpoint *e = s->e;
+    us_session **pp = &e->sessions;
+    while (*pp && *pp != s) pp = &(*pp)->next;
+    if (*pp) *pp = s->next;
+    us_conn_free(s->c);
+    s->c = NULL;
+    if (s->tcp) {
+        s->tcp->data = s;
+        if (e->freeing) e->handles++;
+        uv_close((uv_handle_t *)s->tcp, on_handle_closed);
+        s->tcp = NULL;
+        return;
+    }
+    us__frame_reader_free(&s->fr);
+    umbra_free(s);
+}
+
+/* Reports the end of a session (once) and destroys it. */
+static void session_end(us_session *s, int err) {
+    if (s->dead) return;
+    s->dead = 1;
+    if ((s->reported || !s->e->is_server) && s->e->cb.on_closed) s->e->cb.on_closed(s, err, s->e->ud);
+    session_destroy(s);
+}
+
+static us_session *session_new(us_endpoint *e) {
+    us_session *s = umbra_calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->e = e;
+    us__frame_reader_init(&s->fr, US_FRAME_MAX_HANDSHAKE);
+    s->next = e->sessions;
+    e->sessions = s;
+    return s;
+}
+
+/* ---- sending ---- */
+
+typedef struct wreq {
+    uv_write_t req;
+    us_session *s;
+    uv_buf_t buf;
+} wreq;
+
+static void on_tcp_written(uv_write_t *req, int status) {
+    wreq *w = (wreq *)req;
+    us_session *s = w->s;
+    umbra_free(w);
+    if (status < 0 || !s || s->dead) return;
+    session_flush(s);
+}
+
+static int tcp_send(us_session *s, const uint8_t *p, size_t n) {
+    wreq *w = umbra_malloc(sizeof *w + n + 4);
+    if (!w) return UMBRA_ENOMEM;
+    uint8_t *d = (uint8_t *)(w + 1);
+    us__frame_encode_header(d, n, 0);
+    memcpy(d + 4, p, n);
+    w->s = s;
+    w->buf = uv_buf_init((char *)d, (unsigned)(n + 4));
+    int rc = uv_write(&w->req, (uv_stream_t *)s->tcp, &w->buf, 1, on_tcp_written);
+    if (rc < 0) {
+        umbra_free(w);
+        return uv_err(rc);
+    }
+    return 0;
+}
+
+static void deliver(us_session *s) {
+    us_endpoint *e = s->e;
+    uint32_t id;
+    while (!s->dead && s->c && us_conn_next_readable(s->c, &id)) {
+        int fin = 0;
+        int n = us_stream_read(s->c, id, e->rbuf, sizeof e->rbuf, &fin);
+        if (n > 0) {
+            if (e->cb.on_data) e->cb.on_data(s, id, e->rbuf, (size_t)n, 0, e->ud);
+        } else if (n == 0 && fin) {
+            if (e->cb.on_data) e->cb.on_data(s, id, NULL, 0, 1, e->ud);
+        } else if (n == UMBRA_ERESET) {
+            if (e->cb.on_data) e->cb.on_data(s, id, NULL, 0, 1, e->ud);
+        } else {
+            break;
+        }
+    }
+}
+
+/* Pulls every packet the connection wants to send and writes it to the socket. */
+static void pull_packets(us_session *s) {
+    us_endpoint *e = s->e;
+    uint8_t to[US_ADDR_MAX];
+    size_t len, to_len;
+    uint64_t now = umbra_now_ns();
+    for (;;) {
+        if (s->tcp && uv_stream_get_write_queue_size((uv_stream_t *)s->tcp) > TCP_QUEUE_MAX) break;
+        int rc = us_conn_send(s->c, e->sbuf, sizeof e->sbuf, &len, to, &to_len, now);
+        if (rc <= 0) break;
+        if (s->tcp) {
+            if (tcp_send(s, e->sbuf, len) != 0) break;
+        } else if (e->udp) {
+            uv_buf_t b = uv_buf_init((char *)e->sbuf, (unsigned)len);
+            /* client sockets are connected (addr NULL) so ICMP errors reach us; a datagram
+             * the kernel refuses is a lost packet, retransmitted later */
+            uv_udp_try_send(e->udp, &b, 1, e->is_server ? (const struct sockaddr *)to : NULL);
+        }
+    }
+}
+
+/* Sends, reports state changes and received data to the callbacks, ends a closed session.
+ * Re-entrant calls (from inside a callback) only send; the outer call does the rest, so a
+ * callback never sees its session freed under it. */
+static void session_flush(us_session *s) {
+    us_endpoint *e = s->e;
+    if (s->dead || !s->c) return;
+    pull_packets(s);
+    if (s->in_flush) return;
+    s->in_flush = 1;
+    int st = us_conn_state(s->c);
+    if (!s->reported && (st == US_STATE_CONNECTED || st == US_STATE_MIGRATING)) {
+        s->reported = 1;
+        if (s->tcp) us__frame_reader_set_max(&s->fr, US_FRAME_MAX);
+        if (e->cb.on_session) e->cb.on_session(s, e->ud);
+    }
+    if (!s->dead) deliver(s);
+    if (!s->dead && s->want_writable && e->cb.on_writable) {
+        s->want_writable = 0;
+        e->cb.on_writable(s, e->ud);
+    }
+    s->in_flush = 0;
+    if (s->dead || !s->c) return;
+    pull_packets(s); /* what the callbacks queued */
+    if (us_conn_state(s->c) == US_STATE_CLOSED) session_end(s, us_conn_error(s->c));
+}
+
+/* ---- timer ---- */
+
+static void on_timer(uv_timer_t *t) {
+    us_endpoint *e = t->data;
+    uint64_t now = umbra_now_ns();
+    us_session *s = e->sessions;
+    while (s) {
+        us_session *next = s->next;
+        if (s->c && us_conn_next_timeout(s->c) <= now) us_conn_on_timeout(s->c, now);
+        if (s->c) session_flush(s);
+        s = next;
+    }
+    endpoint_arm(e);
+}
+
+static void endpoint_arm(us_endpoint *e) {
+    if (!e->timer_open || e->freeing) return;
+    uint64_t now = umbra_now_ns(), t = UINT64_MAX;
+    for (us_session *s = e->sessions; s; s = s->next) {
+        if (!s->c) continue;
+        uint64_t x = us_conn_next_timeout(s->c);
+        if (x < t) t = x;
+    }
+    if (t == UINT64_MAX) {
+        uv_timer_stop(&e->timer);
+        return;
+    }
+    /* at least 1 ms: a 0 ms timer re-armed from its own callback would starve I/O */
+    uint64_t ms = t > now ? (t - now + 999999) / 1000000 : 1;
+    if (ms == 0) ms = 1;
+    uv_timer_start(&e->timer, on_timer, ms, 0);
+}
+
+/* ---- receiving ---- */
+
+static void on_packet(us_endpoint *e, us_session *s, const uint8_t *p, size_t n,
+                      const struct sockaddr *from) {
+    uint64_t now = umbra_now_ns();
+    size_t fl = sa_len(from);
+    if (!s && e->is_server) {
+        uint8_t cid[US_CID_LEN];
+        int type = us_packet_route(p, n, cid);
+        if (type < 0) return;
+        for (us_session *x = e->sessions; x; x = x->next) {
+            uint8_t own[US_CID_LEN], hello[US_CID_LEN];
+            if (!x->c) continue;
+            us_conn_cids(x->c, own, hello);
+            if ((type == US_PT_DATA && !memcmp(own, cid, US_CID_LEN)) ||
+                (type == US_PT_CLIENT_HELLO && !memcmp(hello, cid, US_CID_LEN))) {
+                s = x;
+                break;
+            }
+        }
+        if (!s) {
+            if (type != US_PT_CLIENT_HELLO) return;
+            uint8_t reply[64];
+            size_t rl = 0;
+            us_conn *c = NULL;
+            int rc = us_conn_accept(&e->cfg, p, n, from, fl, now, &c, reply, sizeof reply, &rl);
+            if (rc) {
+                umbra_debug("session: hello refused: %s", umbra_strerror(rc));
+                if (rl && e->udp) {
+                    uv_buf_t b = uv_buf_init((char *)reply, (unsigned)rl);
+                    uv_udp_try_send(e->udp, &b, 1, from);
+                }
+                return;
+            }
+            s = session_new(e);
+            if (!s) {
+                us_conn_free(c);
+                return;
+            }
+            s->c = c;
+            memcpy(s->addr, from, fl);
+            s->addr_len = fl;
+            session_flush(s);
+            endpoint_arm(e);
+            return;
+        }
+    }
+    if (!s || !s->c) return;
+    int rc = us_conn_recv(s->c, p, n, from, fl, now);
+    if (rc < 0) umbra_debug("session: fatal: %s", umbra_strerror(rc));
+    session_flush(s);
+}
+
+static void udp_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
+    us_endpoint *e = h->data;
+    (void)sz;
+    *b = uv_buf_init((char *)e->rbuf, sizeof e->rbuf);
+}
+
+static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
+                        unsigned flags) {
+    us_endpoint *e = h->data;
+    (void)flags;
+    if (e->freeing) return;
+    if (nread < 0) {
+        /* connected client socket: ICMP port unreachable etc. */
+        if (!e->is_server && e->sessions && e->sessions->c &&
+            us_conn_state(e->sessions->c) == US_STATE_HANDSHAKING)
+            session_end(e->sessions, uv_err((int)nread));
+        return;
+    }
+    if (nread == 0 || !from) return;
+    /* copy out: deliver() reuses rbuf */
+    uint8_t pkt[RECV_BUF];
+    memcpy(pkt, buf->base, (size_t)nread);
+    on_packet(e, e->is_server ? NULL : e->sessions, pkt, (size_t)nread, from);
+    endpoint_arm(e);
+}
+
+static void tcp_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
+    (void)h;
+    (void)sz;
+    static char buf[RECV_BUF];
+    *b = uv_buf_init(buf, sizeof buf);
+}
+
+static void on_tcp_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
+    us_session *s = st->data;
+    us_endpoint *e = s->e;
+    if (nread < 0) {
+        umbra_debug("session: tcp read: %s", uv_strerror((int)nread));
+        int err = nread == UV_EOF ? (s->c && us_conn_state(s->c) >= US_STATE_CLOSING ? 0 : UMBRA_ERESET)
+                                  : uv_err((int)nread);
+        session_end(s, s->c && us_conn_error(s->c) ? us_conn_error(s->c) : err);
+        endpoint_arm(e);
+        return;
+    }
+    struct sockaddr_storage peer;
+    memcpy(&peer, s->addr, s->addr_len);
+    const uint8_t *p = (const uint8_t *)buf->base;
+    size_t n = (size_t)nread;
+    while (n > 0 && !s->dead) {
+        size_t used;
+        const uint8_t *f;
+        size_t flen;
+        int rc = us__frame_reader_feed(&s->fr, p, n, &used, &f, &flen);
+        if (rc < 0) {
+            umbra_debug("session: frame: %s", umbra_strerror(rc));
+            session_end(s, rc);
+            break;
+        }
+        p += used;
+        n -= used;
+        if (rc == 1) {
+            if (!s->c && e->is_server) {
+                /* first frame of an accepted TCP connection: must be a ClientHello */
+                uint8_t reply[64];
+                size_t rl = 0;
+                int arc = us_conn_accept(&e->cfg, f, flen, s->addr, s->addr_len, umbra_now_ns(), &s->c,
+                                         reply, sizeof reply, &rl);
+                if (arc) {
+                    umbra_debug("session: tcp hello refused: %s", umbra_strerror(arc));
+                    /* send the VersionNegotiation / KeyMismatch reply, then close */
+                    if (rl) tcp_send(s, reply, rl);
+                    uv_shutdown_t *sh = umbra_malloc(sizeof *sh);
+                    if (!sh || uv_shutdown(sh, (uv_stream_t *)s->tcp, on_shutdown) != 0) {
+                        umbra_free(sh);
+                        session_end(s, arc);
+                    } else {
+                        sh->data = s;
+                        s->c = NULL;
+                    }
+                    break;
+                }
+                session_flush(s);
+            } else {
+                on_packet(e, s, f, flen, (const struct sockaddr *)&peer);
+            }
+        }
+    }
+    if (s->dead && !s->tcp) return;
+    endpoint_arm(e);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status) {
+    us_session *s = req->data;
+    (void)status;
+    umbra_free(req);
+    if (s && !s->dead) session_end(s, 0);
+}
+
+static void on_tcp_conn(uv_stream_t *server, int status) {
+    us_endpoint *e = server->data;
+    if (status < 0 || e->freeing) return;
+    us_session *s = session_new(e);
+    if (!s) return;
+    s->tcp = umbra_calloc(1, sizeof *s->tcp);
+    if (!s->tcp || uv_tcp_init(e->loop, s->tcp) != 0) {
+        umbra_free(s->tcp);
+        s->tcp = NULL;
+        session_destroy(s);
+        return;
+    }
+    s->tcp->data = s;
+    if (uv_accept(server, (uv_stream_t *)s->tcp) != 0) {
+        session_destroy(s);
+        return;
+    }
+    uv_tcp_nodelay(s->tcp, 1);
+    struct sockaddr_storage peer;
+    int len = sizeof peer;
+    uv_tcp_getpeername(s->tcp, (struct sockaddr *)&peer, &len);
+    s->addr_len = sa_len((struct sockaddr *)&peer);
+    memcpy(s->addr, &peer, s->addr_len);
+    uv_read_start((uv_stream_t *)s->tcp, tcp_alloc, on_tcp_read);
+}
+
+/* ---- public API ---- */
+
+int us_endpoint_new(void *loop, const us_config *cfg, int leg, const us_callbacks *cb, void *ud,
+                    us_endpoint **out) {
+    *out = NULL;
+    if (!loop || !cfg || (leg != US_LEG_UDP && leg != US_LEG_TCP)) return UMBRA_EINVAL;
+    us_endpoint *e = umbra_calloc(1, sizeof *e);
+    if (!e) return UMBRA_ENOMEM;
+    e->loop = loop;
+    e->cfg = *cfg;
+    if (cfg->peer) {
+        e->peer = *cfg->peer;
+        e->cfg.peer = &e->peer;
+    }
+    if (leg == US_LEG_TCP) {
+        /* TCP already paces and never loses: big packets, no pacing (PROTOCOL.md §1) */
+        e->cfg.max_packet = US_MAX_PACKET;
+        e->cfg.no_pacing = 1;
+    }
+    e->leg = leg;
+    if (cb) e->cb = *cb;
+    e->ud = ud;
+    uv_timer_init(loop, &e->timer);
+    e->timer.data = e;
+    e->timer_open = 1;
+    *out = e;
+    return 0;
+}
+
+static int resolve(const char *host, int port, struct sockaddr_storage *ss) {
+    struct addrinfo hints, *res = NULL;
+    char ps[16];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    snprintf(ps, sizeof ps, "%d", port);
+    if (getaddrinfo(host && *host ? host : "0.0.0.0", ps, &hints, &res) != 0 || !res) return UMBRA_EUNREACHABLE;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return 0;
+}
+
+int us_endpoint_listen(us_endpoint *e, const char *host, int port) {
+    if (!e || !e->cfg.identity) return UMBRA_EINVAL;
+    struct sockaddr_storage ss;
+    int rc = resolve(host, port, &ss);
+    if (rc) return rc;
+    e->is_server = 1;
+    if (e->leg == US_LEG_UDP) {
+        e->udp = umbra_calloc(1, sizeof *e->udp);
+        if (!e->udp) return UMBRA_ENOMEM;
+        uv_udp_init(e->loop, e->udp);
+        e->udp->data = e;
+        e->udp_open = 1;
+        rc = uv_udp_bind(e->udp, (struct sockaddr *)&ss, 0);
+        if (rc) return uv_err(rc);
+        rc = uv_udp_recv_start(e->udp, udp_alloc, on_udp_recv);
+        if (rc) return uv_err(rc);
+        struct sockaddr_storage b;
+        int bl = sizeof b;
+        uv_udp_getsockname(e->udp, (struct sockaddr *)&b, &bl);
+        e->port = ntohs(((struct sockaddr_in *)&b)->sin_port);
+    } else {
+        uv_tcp_init(e->loop, &e->tcp);
+        e->tcp.data = e;
+        e->tcp_open = 1;
+        rc = uv_tcp_bind(&e->tcp, (struct sockaddr *)&ss, 0);
+        if (!rc) rc = uv_listen((uv_stream_t *)&e->tcp, 64, on_tcp_conn);
+        if (rc) return uv_err(rc);
+        struct sockaddr_storage b;
+        int bl = sizeof b;
+        uv_tcp_getsockname(&e->tcp, (struct sockaddr *)&b, &bl);
+        e->port = ntohs(((struct sockaddr_in *)&b)->sin_port);
+    }
+    return 0;
+}
+
+int us_endpoint_port(const us_endpoint *e) { return e ? e->port : UMBRA_EINVAL; }
+
+static int client_start_conn(us_endpoint *e, us_session *s) {
+    int rc = us_conn_new_client(&e->cfg, &e->server, sa_len((struct sockaddr *)&e->server), umbra_now_ns(), &s->c);
+    if (rc) return rc;
+    session_flush(s);
+    endpoint_arm(e);
+    return 0;
+}
+
+static void on_tcp_connected(uv_connect_t *req, int status) {
+    us_session *s = req->data;
+    umbra_free(req);
+    if (!s || s->dead) return;
+    us_endpoint *e = s->e;
+    if (status < 0) {
+        umbra_debug("session: tcp connect: %s", uv_strerror(status));
+        session_end(s, uv_err(status));
+        return;
+    }
+    uv_tcp_nodelay(s->tcp, 1);
+    uv_read_start((uv_stream_t *)s->tcp, tcp_alloc, on_tcp_read);
+    int rc = client_start_conn(e, s);
+    if (rc) session_end(s, rc);
+}
+
+static int udp_client_socket(us_endpoint *e) {
+    uv_udp_t *u = umbra_calloc(1, sizeof *u);
+    if (!u) return UMBRA_ENOMEM;
+    uv_udp_init(e->loop, u);
+    u->data = e;
+    struct sockaddr_storage any;
+    memset(&any, 0, sizeof any);
+    any.ss_family = e->server.ss_family;
+    int rc = uv_udp_bind(u, (struct sockaddr *)&any, 0);
+    if (!rc) rc = uv_udp_connect(u, (struct sockaddr *)&e->server);
+    if (!rc) rc = uv_udp_recv_start(u, udp_alloc, on_udp_recv);
+    if (rc) {
+        u->data = NULL;
+        uv_close((uv_handle_t *)u, on_handle_closed);
+        return uv_err(rc);
+    }
+    if (e->udp) {
+        e->udp->data = NULL;
+        uv_close((uv_handle_t *)e->udp, on_handle_closed);
+    }
+    e->udp = u;
+    e->udp_open = 1;
+    return 0;
+}
+
+int us_endpoint_connect(us_endpoint *e, const char *host, int port, us_session **out) {
+    if (out) *out = NULL;
+    if (!e || !e->cfg.peer || e->sessions) return UMBRA_EINVAL;
+    int rc = resolve(host, port, &e->server);
+    if (rc) return rc;
+    us_session *s = session_new(e);
+    if (!s) return UMBRA_ENOMEM;
+    memcpy(s->addr, &e->server, sa_len((struct sockaddr *)&e->server));
+    s->addr_len = sa_len((struct sockaddr *)&e->server);
+    if (e->leg == US_LEG_UDP) {
+        rc = udp_client_socket(e);
+        if (!rc) rc = client_start_conn(e, s);
+        if (rc) {
+            session_destroy(s);
+            return rc;
+        }
+    } else {
+        s->tcp = umbra_calloc(1, sizeof *s->tcp);
+        uv_connect_t *req = umbra_calloc(1, sizeof *req);
+        if (!s->tcp || !req) {
+            umbra_free(req);
+            umbra_free(s->tcp);
+            s->tcp = NULL;
+            session_destroy(s);
+            return UMBRA_ENOMEM;
+        }
+        uv_tcp_init(e->loop, s->tcp);
+        s->tcp->data = s;
+        req->data = s;
+        rc = uv_tcp_connect(req, s->tcp, (struct sockaddr *)&e->server, on_tcp_connected);
+        if (rc) {
+            umbra_free(req);
+            session_destroy(s);
+            return uv_err(rc);
+        }
+    }
+    if (out) *out = s;
+    return 0;
+}
+
+int us_endpoint_rebind(us_endpoint *e) {
+    if (!e || e->is_server || e->leg != US_LEG_UDP || !e->sessions || !e->sessions->c) return UMBRA_EINVAL;
+    int rc = udp_client_socket(e);
+    if (rc) return rc;
+    rc = us_conn_migrate(e->sessions->c, umbra_now_ns());
+    session_flush(e->sessions);
+    endpoint_arm(e);
+    return rc;
+}
+
+static void on_endpoint_handle_closed(uv_handle_t *h) {
+    us_endpoint *e = h->data;
+    if (--e->handles == 0) umbra_free(e);
+}
+
+void us_endpoint_free(us_endpoint *e) {
+    if (!e) return;
+    e->freeing = 1;
+    e->handles = 1; /* the timer */
+    while (e->sessions) {
+        us_session *s = e->sessions;
+        s->dead = 1;
+        session_destroy(s);
+    }
+    if (e->udp) {
+        e->udp->data = NULL;
+        uv_close((uv_handle_t *)e->udp, on_handle_closed);
+        e->udp = NULL;
+    }
+    if (e->tcp_open) {
+        e->handles++;
+        e->tcp.data = e;
+        uv_close((uv_handle_t *)&e->tcp, on_endpoint_handle_closed);
+    }
+    e->timer.data = e;
+    uv_close((uv_handle_t *)&e->timer, on_endpoint_handle_closed);
+}
+
+int us_session_open(us_session *s, uint32_t *id) {
+    if (!s || s->dead) return UMBRA_ESTATE;
+    return us_stream_open(s->c, id);
+}
+
+int us_session_write(us_session *s, uint32_t id, const void *data, size_t n, int fin) {
+    if (!s || s->dead || !s->c) return UMBRA_ESTATE;
+    int rc = us_stream_write(s->c, id, data, n, fin);
+    if (rc == UMBRA_EAGAIN || (rc >= 0 && (size_t)rc < n)) s->want_writable = 1;
+    session_flush(s);
+    endpoint_arm(s->e);
+    return rc;
+}
+
+long us_session_writable(us_session *s, uint32_t id) {
+    if (!s || s->dead || !s->c) return UMBRA_ESTATE;
+    long r = us_stream_writable(s->c, id);
+    if (r == 0) s->want_writable = 1;
+    return r;
+}
+
+int us_session_close(us_session *s, int code) {
+    if (!s || s->dead || !s->c) return UMBRA_ESTATE;
+    int rc = us_conn_close(s->c, code);
+    us_endpoint *e = s->e;
+    session_flush(s);
+    endpoint_arm(e);
+    return rc;
+}
+
+us_conn *us_session_conn(us_session *s) { return s ? s->c : NULL; }
+void us_session_set_user(us_session *s, void *user) { if (s) s->user = user; }
+void *us_session_user(const us_session *s) { return s ? s->user : NULL; }

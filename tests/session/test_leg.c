@@ -1,0 +1,181 @@
+/* test_leg.c — the libuv legs: a server and a client endpoint in one process over
+ * loopback UDP and TCP, a bidirectional transfer with checksums, wrong key, unreachable,
+ * and (UDP) rebinding the client socket mid-transfer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "testutil.h"
+#include "umbra/identity.h"
+#include "umbra/session.h"
+
+typedef struct ctx {
+    uv_loop_t loop;
+    us_endpoint *srv, *cli;
+    us_session *cs;
+    uint32_t sid;
+    size_t to_send, sent, srv_recv, cli_recv;
+    uint64_t gen, chk_srv;
+    uc_sha256_ctx h_sent, h_srv;
+    int srv_fin, cli_fin, closed, close_err, rebind_at_half, rebound;
+    uv_timer_t guard;
+} ctx;
+
+static void gen(uint64_t *st, uint8_t *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        *st = *st * 6364136223846793005ull + 1442695040888963407ull;
+        out[i] = (uint8_t)(*st >> 56);
+    }
+}
+
+static void pump(ctx *c) {
+    uint8_t buf[32768];
+    while (c->cs && c->sent < c->to_send) {
+        long room = us_session_writable(c->cs, c->sid);
+        if (room <= 0) return;
+        size_t k = sizeof buf;
+        if (k > c->to_send - c->sent) k = c->to_send - c->sent;
+        if ((long)k > room) k = (size_t)room;
+        uint64_t st = c->gen;
+        gen(&st, buf, k);
+        int w = us_session_write(c->cs, c->sid, buf, k, c->sent + k == c->to_send);
+        if (w <= 0) return;
+        gen(&c->gen, buf, (size_t)w);
+        uc_sha256_update(&c->h_sent, buf, (size_t)w);
+        c->sent += (size_t)w;
+    }
+}
+
+static void cli_session(us_session *s, void *ud) {
+    ctx *c = ud;
+    c->cs = s;
+    assert_int_equal(us_session_open(s, &c->sid), 0);
+    pump(c);
+}
+
+static void cli_writable(us_session *s, void *ud) {
+    (void)s;
+    pump(ud);
+}
+
+static void cli_data(us_session *s, uint32_t id, const uint8_t *d, size_t n, int fin, void *ud) {
+    ctx *c = ud;
+    (void)s;
+    (void)id;
+    (void)d;
+    c->cli_recv += n;
+    if (fin) {
+        c->cli_fin = 1;
+        us_session_close(s, 0);
+    }
+}
+
+static void cli_closed(us_session *s, int err, void *ud) {
+    ctx *c = ud;
+    (void)s;
+    c->closed = 1;
+    c->close_err = err;
+    c->cs = NULL;
+    uv_stop(&c->loop);
+}
+
+static void srv_data(us_session *s, uint32_t id, const uint8_t *d, size_t n, int fin, void *ud) {
+    ctx *c = ud;
+    if (n) uc_sha256_update(&c->h_srv, d, n);
+    c->srv_recv += n;
+    if (c->rebind_at_half && !c->rebound && c->srv_recv > c->to_send / 2) {
+        c->rebound = 1;
+        assert_int_equal(us_endpoint_rebind(c->cli), 0);
+    }
+    if (fin) {
+        c->srv_fin = 1;
+        /* answer with a short message and end the stream */
+        assert_true(us_session_write(s, id, "done", 4, 1) == 4);
+    }
+}
+
+static void on_guard(uv_timer_t *t) {
+    ctx *c = t->data;
+    uv_stop(&c->loop);
+}
+
+static void run_case(int leg, int wrong_key, int unreachable, size_t bytes, int rebind, int expect_err) {
+    ctx c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(uc_init(), 0);
+    assert_int_equal(uv_loop_init(&c.loop), 0);
+    umbra_identity *id, *other;
+    assert_int_equal(umbra_identity_generate(&id), 0);
+    assert_int_equal(umbra_identity_generate(&other), 0);
+    umbra_peer_key pk;
+    umbra_identity_public(wrong_key ? other : id, &pk);
+    us_config scfg, ccfg;
+    us_config_default(&scfg);
+    us_config_default(&ccfg);
+    scfg.identity = id;
+    ccfg.peer = &pk;
+    ccfg.handshake_timeout_ns = 3000000000ull;
+    us_callbacks scb = {NULL, srv_data, NULL, NULL};
+    us_callbacks ccb = {cli_session, cli_data, cli_writable, cli_closed};
+    int port = 9; /* discard: nothing listens there on UDP/TCP loopback in CI */
+    if (!unreachable) {
+        assert_int_equal(us_endpoint_new(&c.loop, &scfg, leg, &scb, &c, &c.srv), 0);
+        assert_int_equal(us_endpoint_listen(c.srv, "127.0.0.1", 0), 0);
+        port = us_endpoint_port(c.srv);
+        assert_true(port > 0);
+    }
+    c.to_send = bytes;
+    c.rebind_at_half = rebind;
+    uc_sha256_init(&c.h_sent);
+    uc_sha256_init(&c.h_srv);
+    assert_int_equal(us_endpoint_new(&c.loop, &ccfg, leg, &ccb, &c, &c.cli), 0);
+    assert_int_equal(us_endpoint_connect(c.cli, "127.0.0.1", port, NULL), 0);
+    uv_timer_init(&c.loop, &c.guard);
+    c.guard.data = &c;
+    uv_timer_start(&c.guard, on_guard, 30000, 0);
+    uv_run(&c.loop, UV_RUN_DEFAULT);
+    assert_true(c.closed);
+    assert_int_equal(c.close_err, expect_err);
+    if (!expect_err) {
+        uint8_t a[32], b[32];
+        uc_sha256_final(&c.h_sent, a);
+        uc_sha256_final(&c.h_srv, b);
+        assert_int_equal(c.srv_recv, bytes);
+        assert_memory_equal(a, b, 32);
+        assert_int_equal(c.cli_recv, 4);
+    }
+    us_endpoint_free(c.cli);
+    us_endpoint_free(c.srv);
+    uv_close((uv_handle_t *)&c.guard, NULL);
+    uv_run(&c.loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&c.loop), 0);
+    umbra_identity_free(id);
+    umbra_identity_free(other);
+}
+
+static size_t leg_bytes(void) {
+#ifdef UMBRA_SANITIZE
+    return 2u << 20;
+#else
+    return 16u << 20;
+#endif
+}
+
+static void test_udp_transfer(void **st) { (void)st; run_case(US_LEG_UDP, 0, 0, leg_bytes(), 0, 0); }
+static void test_tcp_transfer(void **st) { (void)st; run_case(US_LEG_TCP, 0, 0, leg_bytes(), 0, 0); }
+static void test_udp_wrong_key(void **st) { (void)st; run_case(US_LEG_UDP, 1, 0, 1000, 0, UMBRA_EPEER_KEY); }
+static void test_tcp_wrong_key(void **st) { (void)st; run_case(US_LEG_TCP, 1, 0, 1000, 0, UMBRA_EPEER_KEY); }
+static void test_udp_unreachable(void **st) { (void)st; run_case(US_LEG_UDP, 0, 1, 1000, 0, UMBRA_EUNREACHABLE); }
+static void test_tcp_unreachable(void **st) { (void)st; run_case(US_LEG_TCP, 0, 1, 1000, 0, UMBRA_EUNREACHABLE); }
+static void test_udp_rebind(void **st) { (void)st; run_case(US_LEG_UDP, 0, 0, leg_bytes() / 2, 1, 0); }
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_udp_transfer),   cmocka_unit_test(test_tcp_transfer),
+        cmocka_unit_test(test_udp_wrong_key),  cmocka_unit_test(test_tcp_wrong_key),
+        cmocka_unit_test(test_udp_unreachable), cmocka_unit_test(test_tcp_unreachable),
+        cmocka_unit_test(test_udp_rebind),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
