@@ -162,15 +162,15 @@ int umbra_base58_encode(char *out, size_t out_cap, const uint8_t *in, size_t n) 
     return (int)len;
 }
 
+/* Index of c in b58_alphabet, or -1. The alphabet is six ASCII runs (no 0, I, O, l). */
 static int b58_value(unsigned char c) {
-    static int8_t map[256];
-    static int ready;
-    if (!ready) { /* idempotent; racing threads write identical values */
-        for (int i = 0; i < 256; i++) map[i] = -1;
-        for (int i = 0; i < 58; i++) map[(unsigned char)b58_alphabet[i]] = (int8_t)i;
-        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-    }
-    return map[c];
+    if (c >= '1' && c <= '9') return c - '1';
+    if (c >= 'A' && c <= 'H') return c - 'A' + 9;
+    if (c >= 'J' && c <= 'N') return c - 'J' + 17;
+    if (c >= 'P' && c <= 'Z') return c - 'P' + 22;
+    if (c >= 'a' && c <= 'k') return c - 'a' + 33;
+    if (c >= 'm' && c <= 'z') return c - 'm' + 44;
+    return -1;
 }
 
 int umbra_base58_decode(uint8_t *out, size_t out_cap, const char *in, size_t n) {

@@ -154,6 +154,22 @@ static void varint_strictness(void **state) {
 static void strict_decoders(void **state) {
     (void)state;
     uint8_t b[64];
+    /* base58: every one of the 256 byte values decodes as a 1-char string iff it is in the
+     * alphabet, to the digit given by its position. */
+    static const char b58a[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    for (int c = 0; c < 256; c++) {
+        char in[2] = {(char)c, '2'};
+        const char *pos = c ? strchr(b58a, c) : NULL;
+        int d = umbra_base58_decode(b, sizeof b, in, 2); /* "<c>2" = 58*v + 1 */
+        if (!pos) {
+            assert_int_equal(d, UMBRA_EMALFORMED);
+            continue;
+        }
+        unsigned v = (unsigned)(pos - b58a), got = 0;
+        assert_true(d >= 1);
+        for (int i = 0; i < d; i++) got = got * 256 + b[i];
+        assert_int_equal(got, c == '1' ? 1 : 58 * v + 1);
+    }
     /* hex */
     assert_int_equal(umbra_hex_decode(b, sizeof b, "abc", 3), UMBRA_EMALFORMED);
     assert_int_equal(umbra_hex_decode(b, sizeof b, "zz", 2), UMBRA_EMALFORMED);
