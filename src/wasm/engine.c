@@ -112,8 +112,8 @@ static uint32_t hash_type(const uint8_t *params, uint32_t np, const uint8_t *res
 
 static bool same_type(const uw__functype *t, const uint8_t *params, uint32_t np,
                       const uint8_t *results, uint32_t nr) {
-    return t->nparams == np && t->nresults == nr && memcmp(t->types, params, np) == 0 &&
-           memcmp(t->types + np, results, nr) == 0;
+    return t->nparams == np && t->nresults == nr && (!np || memcmp(t->types, params, np) == 0) &&
+           (!nr || memcmp(t->types + np, results, nr) == 0);
 }
 
 /* Open addressing over ids+1 (0 = empty); capacity is a power of two, load <= 1/2. */

@@ -43,7 +43,7 @@ uint32_t uw__name_hash(const char *module, size_t mlen, const char *field, size_
 }
 
 static bool names_equal(const char *a, size_t alen, const char *b, size_t blen) {
-    return alen == blen && memcmp(a, b, alen) == 0;
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
 /* The registry index: open addressing over hostdef indices + 1 (0 = empty), capacity a
