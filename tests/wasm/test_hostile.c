@@ -413,11 +413,12 @@ static void wb_uleb(wbuf *b, uint64_t v) { /* Wasm 2.0 §5.2.2 LEB128 */
         wb_byte(b, (uint8_t)(c | (v ? 0x80 : 0)));
     } while (v);
 }
-static void wb_section(wbuf *b, uint8_t id, const wbuf *body) {
+static void wb_section_raw(wbuf *b, uint8_t id, const void *p, size_t n) {
     wb_byte(b, id);
-    wb_uleb(b, body->n);
-    wb_bytes(b, body->p, body->n);
+    wb_uleb(b, n);
+    wb_bytes(b, p, n);
 }
+static void wb_section(wbuf *b, uint8_t id, const wbuf *body) { wb_section_raw(b, id, body->p, body->n); }
 
 /* Module: memory (min pages, no max), one active data segment at offset 0 of `seg_len`
  * bytes (the payload is `have` bytes of 0xAB — fewer than seg_len makes it truncated). */
@@ -502,6 +503,136 @@ static void test_giant_data_segment(void **state) {
     uw_instance_free(inst);
     uw_module_free(m);
     free(b.p);
+    host_still_works(f);
+}
+
+/* Module: one exported function "f" () -> i32 with the given locals declaration and body
+ * (an `end` is appended). */
+static void build_func_module(wbuf *out, const wbuf *locals, const wbuf *body) {
+    static const uint8_t hdr[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    static const uint8_t type_sec[] = {0x01, 0x60, 0x00, 0x01, 0x7f};
+    static const uint8_t func_sec[] = {0x01, 0x00};
+    static const uint8_t export_sec[] = {0x01, 0x01, 'f', 0x00, 0x00};
+    wbuf sec = {0}, fn = {0};
+    memset(out, 0, sizeof *out);
+    wb_bytes(out, hdr, sizeof hdr);
+    wb_section_raw(out, 1, type_sec, sizeof type_sec);
+    wb_section_raw(out, 3, func_sec, sizeof func_sec);
+    wb_section_raw(out, 7, export_sec, sizeof export_sec);
+    wb_bytes(&fn, locals->p, locals->n);
+    wb_bytes(&fn, body->p, body->n);
+    wb_byte(&fn, 0x0b);
+    wb_uleb(&sec, 1);
+    wb_uleb(&sec, fn.n);
+    wb_bytes(&sec, fn.p, fn.n);
+    wb_section(out, 10, &sec);
+    free(sec.p);
+    free(fn.p);
+}
+
+/* Loads and runs a pathological function; returns the uw_module_new code, and the call's
+ * code in *call_rc (trap kind in *kind) when it loaded. Bounded in time. */
+static int run_pathological(fixture *f, const wbuf *locals, const wbuf *body, int *call_rc, int *kind,
+                            int32_t *result) {
+    wbuf mod;
+    uw_module *m = NULL;
+    uw_instance *inst = NULL;
+    uw_error err;
+    uw_trap trap;
+    build_func_module(&mod, locals, body);
+    uint64_t t0 = umbra_now_ns();
+    int rc = uw_module_new(f->engine, mod.p, mod.n, &m, &err);
+    free(mod.p);
+    *call_rc = 0;
+    *kind = 0;
+    if (rc == 0) {
+        uw_instance_config cfg = {.fuel = 100000000};
+        assert_int_equal(uw_instance_new(m, NULL, &cfg, &inst, &trap), 0);
+        uw_val r = {0};
+        memset(&trap, 0, sizeof trap);
+        *call_rc = uw_instance_call(inst, "f", NULL, 0, &r, 1, &trap);
+        *kind = trap.kind;
+        *result = r.of.i32;
+        uw_instance_free(inst);
+        uw_module_free(m);
+    }
+    if (umbra_now_ns() - t0 > BOUND_NS) fail_msg("pathological module took %.1f s", (double)(umbra_now_ns() - t0) / 1e9);
+    return rc;
+}
+
+static void test_pathological_code(void **state) {
+    fixture *f = *state;
+    wbuf locals = {0}, body = {0};
+    int call_rc, kind;
+    int32_t result = 0;
+
+    /* 50,000 nested blocks: deep, but a valid module that must run (no recursion in the
+     * validator or compiler may overflow the C stack). */
+    wb_uleb(&locals, 0);
+    for (int i = 0; i < 50000; i++) wb_bytes(&body, "\x02\x40", 2); /* block */
+    for (int i = 0; i < 50000; i++) wb_byte(&body, 0x0b);
+    wb_bytes(&body, "\x41\x07", 2); /* i32.const 7 */
+    assert_int_equal(run_pathological(f, &locals, &body, &call_rc, &kind, &result), 0);
+    assert_int_equal(call_rc, 0);
+    assert_int_equal(result, 7);
+
+    /* 1,000,000 nested if/else with results: refused (an implementation limit) or run — but
+     * never a crash. */
+    body.n = 0;
+    for (int i = 0; i < 1000000; i++) wb_bytes(&body, "\x41\x01\x04\x7f", 4);
+    wb_bytes(&body, "\x41\x07", 2);
+    for (int i = 0; i < 1000000; i++) wb_bytes(&body, "\x05\x41\x00\x0b", 4);
+    int rc = run_pathological(f, &locals, &body, &call_rc, &kind, &result);
+    assert_true(rc == UMBRA_EWASM_LIMIT || (rc == 0 && call_rc == 0 && result == 7));
+
+    /* 2^32-1 locals: refused at load time, without allocating them. */
+    locals.n = 0;
+    wb_uleb(&locals, 1);
+    wb_uleb(&locals, 0xffffffffu);
+    wb_byte(&locals, 0x7f);
+    body.n = 0;
+    wb_bytes(&body, "\x41\x07", 2);
+    rc = run_pathological(f, &locals, &body, &call_rc, &kind, &result);
+    assert_true(rc == UMBRA_EWASM_LIMIT || rc == UMBRA_EWASM_MALFORMED);
+
+    /* Two groups of 2^31 locals (their sum overflows 32 bits): refused. */
+    locals.n = 0;
+    wb_uleb(&locals, 2);
+    wb_uleb(&locals, 0x80000000u);
+    wb_byte(&locals, 0x7f);
+    wb_uleb(&locals, 0x80000000u);
+    wb_byte(&locals, 0x7e);
+    rc = run_pathological(f, &locals, &body, &call_rc, &kind, &result);
+    assert_true(rc == UMBRA_EWASM_LIMIT || rc == UMBRA_EWASM_MALFORMED);
+
+    /* Recursion with 40,000 i64 locals per frame: the value-stack limit (not the frame
+     * count) is what runs out. */
+    locals.n = 0;
+    wb_uleb(&locals, 1);
+    wb_uleb(&locals, 40000);
+    wb_byte(&locals, 0x7e);
+    body.n = 0;
+    wb_bytes(&body, "\x10\x00", 2); /* call 0 */
+    assert_int_equal(run_pathological(f, &locals, &body, &call_rc, &kind, &result), 0);
+    assert_int_equal(call_rc, UMBRA_EWASM_TRAP);
+    assert_int_equal(kind, UW_TRAP_STACK_EXHAUSTED);
+
+    /* br_table with a million targets. */
+    locals.n = 0;
+    wb_uleb(&locals, 0);
+    body.n = 0;
+    wb_bytes(&body, "\x02\x40\x41\x00\x0e", 5); /* block, i32.const 0, br_table */
+    wb_uleb(&body, 1000000);
+    for (int i = 0; i < 1000000; i++) wb_byte(&body, 0);
+    wb_byte(&body, 0);
+    wb_byte(&body, 0x0b);
+    wb_bytes(&body, "\x41\x07", 2);
+    assert_int_equal(run_pathological(f, &locals, &body, &call_rc, &kind, &result), 0);
+    assert_int_equal(call_rc, 0);
+    assert_int_equal(result, 7);
+
+    free(locals.p);
+    free(body.p);
     host_still_works(f);
 }
 
@@ -620,6 +751,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_table_huge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_data_oob, setup, teardown),
         cmocka_unit_test_setup_teardown(test_giant_data_segment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pathological_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuel_determinism, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuel_bulk_memory, setup, teardown),
     };
