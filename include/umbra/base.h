@@ -226,8 +226,8 @@ UMBRA_API int umbra_ct_equal(const void *a, const void *b, size_t n);
  * duplicate object keys rejected, errors as "line L, column C: reason" text for humans,
  * output into a umbra_buf. Values are plain jansson `json_t` (include <jansson.h> to use
  * them; release with json_decref()). jansson's allocations are routed through
- * umbra_malloc/umbra_free (installed on first use of any umbra_json_* function), so
- * umbra_alloc_fail_after() reaches them too. `err` (may be NULL) receives a NUL-terminated
+ * umbra_malloc/umbra_free (installed at program start-up in every program that links these
+ * helpers), so umbra_alloc_fail_after() reaches them too. `err` (may be NULL) receives a NUL-terminated
  * message on failure and "" on success. */
 struct json_t;
 #define UMBRA_JSON_ERR_LEN 256

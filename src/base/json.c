@@ -12,6 +12,11 @@ static pthread_once_t g_hooks_once = PTHREAD_ONCE_INIT;
 static void install_hooks(void) { json_set_alloc_funcs(umbra_malloc, umbra_free); }
 static void json_ready(void) { pthread_once(&g_hooks_once, install_hooks); }
 
+/* Install the hooks before main() in every program that links this file, so that no jansson
+ * value is ever allocated with one allocator and released with the other (e.g. a json_pack()
+ * before the first umbra_json_* call, freed by json_decref() after it). */
+__attribute__((constructor)) static void json_hooks_at_startup(void) { json_ready(); }
+
 static void set_err(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t errcap, const char *fmt, ...) {
     if (!err || !errcap) return;
