@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include "umbra/wasm.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,12 +372,60 @@ static void module_api(void **state) {
     uw_engine_free(e);
 }
 
+/* uw_module_new from many threads on one engine (type interning and the registry are
+ * shared): every thread loads, instantiates through the registry and calls. */
+typedef struct load_arg {
+    uw_engine *e;
+    int ok;
+} load_arg;
+
+static void *load_thread(void *p) {
+    load_arg *a = p;
+    static const uint8_t mod[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f,
+                                  0x7f, 0x01, 0x7f, 0x02, 0x0b, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x03, 0x61, 0x64, 0x64,
+                                  0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x72, 0x75, 0x6e, 0x00,
+                                  0x01, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x20, 0x00, 0x20, 0x01, 0x10, 0x00, 0x0b};
+    for (int i = 0; i < 50; i++) {
+        uw_module *m;
+        uw_instance *in;
+        uw_trap trap;
+        uw_val args[2] = {uw_val_i32(i), uw_val_i32(1)}, r;
+        if (uw_module_new(a->e, mod, sizeof mod, &m, NULL)) return NULL;
+        int rc = uw_instance_new(m, NULL, NULL, &in, &trap);
+        if (!rc) rc = uw_instance_call(in, "run", args, 2, &r, 1, &trap);
+        if (!rc && r.of.i32 == i + 1) a->ok++;
+        uw_instance_free(in);
+        uw_module_free(m);
+    }
+    return NULL;
+}
+
+static void concurrent_loading(void **state) {
+    (void)state;
+    uw_engine *e;
+    assert_int_equal(uw_engine_new(NULL, &e), 0);
+    assert_int_equal(uw_engine_define_func(e, "env", "add", &k_add_type, host_add, NULL), 0);
+    load_arg args[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        args[i].e = e;
+        args[i].ok = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, load_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].ok, 50);
+    }
+    uw_engine_free(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(engine_registry),
         cmocka_unit_test(instance_registration),
         cmocka_unit_test(memory_and_global_matching),
         cmocka_unit_test(module_api),
+        cmocka_unit_test(concurrent_loading),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
