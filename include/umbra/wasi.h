@@ -94,7 +94,8 @@ UMBRA_API int uw_wasi_ctx_preopen(uw_wasi_ctx *ctx, const char *host_path, const
                                   unsigned flags);
 
 /* Bounds blocking: poll_oneoff never sleeps past `mono_ns` (umbra_now_ns() clock; 0 =
- * no bound) and traps (UW_TRAP_HOST, "deadline exceeded ...") when a sleep would cross it.
+ * no bound), nor does a read/write on host stdio wait past it; either traps (UW_TRAP_HOST,
+ * "deadline exceeded ...") when it would cross it.
  * The engine's own deadline only interrupts guest code, so an embedder with a timeout
  * sets both. */
 UMBRA_API void uw_wasi_ctx_set_deadline(uw_wasi_ctx *ctx, uint64_t mono_ns);

@@ -358,7 +358,7 @@ int cmd_run(int argc, char **argv) {
         goto out;
     }
     if (e == UMBRA_EWASM_EXIT || (e == UMBRA_EWASM_TRAP && trap.kind == UW_TRAP_EXIT)) {
-        rc = trap.exit_code; /* proc_exit from the start function */
+        rc = trap.exit_code & 0xff; /* proc_exit from the start function */
         goto out;
     }
     if (e == UMBRA_EWASM_TRAP || e == UMBRA_EWASM_LIMIT) {

@@ -654,6 +654,22 @@ static long sink_write(uw_wasi_ctx *c, int fd, const struct iovec *iov, uint32_t
     return total;
 }
 
+/* Host stdio may block (a terminal, a pipe): with a deadline set, wait for readiness only
+ * until the deadline, then trap, so a guest cannot outlive its time budget in a read. */
+static int wait_stdio(uw_call *call, uw_wasi_ctx *c, int fd, short events) {
+    if (!c->deadline_ns) return 0;
+    for (;;) {
+        uint64_t now = umbra_now_ns();
+        if (now >= c->deadline_ns) return uw_call_trap(call, "deadline exceeded while blocked on stdio");
+        uint64_t left = c->deadline_ns - now;
+        struct timespec t = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+        struct pollfd p = {fd, events, 0};
+        int r = ppoll(&p, 1, &t, NULL);
+        if (r > 0) return 0;
+        if (r < 0 && errno != EINTR) return 0; /* let the read/write report the error */
+    }
+}
+
 HOSTFN(w_fd_write) {
     PROLOGUE;
     struct wfd *e = get_fd(c, A32(0));
@@ -672,6 +688,7 @@ HOSTFN(w_fd_write) {
         w = sink_write(c, e->stdio, iov, n);
         if (w < 0) RET(E_IO);
     } else {
+        if (e->kind == K_STDIO && (rc = wait_stdio(call, c, e->host, POLLOUT))) return rc;
         do w = writev(e->host, iov, (int)n);
         while (w < 0 && errno == EINTR);
         if (w < 0) RET(wasi_errno(errno));
@@ -701,6 +718,7 @@ HOSTFN(w_fd_read) {
             r += (ssize_t)k;
         }
     } else {
+        if (e->kind == K_STDIO && (rc = wait_stdio(call, c, e->host, POLLIN))) return rc;
         do r = readv(e->host, iov, (int)n);
         while (r < 0 && errno == EINTR);
         if (r < 0) RET(wasi_errno(errno));

@@ -846,6 +846,14 @@ static void test_cli_guests(void **state) {
     umbra_run(si, "abc", &w);
     assert_string_equal(w.out, "ABC\n3 bytes\n");
     proc_free(&w);
+    /* A guest blocked reading an idle stdin is stopped by --timeout too. */
+    char cmd[1500];
+    snprintf(cmd, sizeof cmd, "sleep 2 | '%s' run --timeout 200ms '%s'", tu_umbra_binary(), guest_path("stdin_echo", 1));
+    const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
+    run_proc(sh, NULL, NULL, &w);
+    assert_int_equal(w.status, 134);
+    assert_non_null(strstr(w.err, "deadline"));
+    proc_free(&w);
     /* A guest that runs out of fuel traps with 134. */
     const char *fu[] = {"--fuel", "1000", guest_path("compute", 1), NULL};
     umbra_run(fu, NULL, &w);
