@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "cli.h"
@@ -486,6 +487,11 @@ static char *read_key_arg(const char *v) {
     return s;
 }
 
+static void close_walk(uv_handle_t *h, void *arg) {
+    (void)arg;
+    if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
 int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
     if (cli_wants_help(argc, argv)) {
         usage(stdout, is_server);
@@ -603,7 +609,12 @@ out:
     /* let stdout writes and handle closes finish; a stdin read blocked in the threadpool
      * (a terminal) is abandoned — the process is exiting */
     for (int i = 0; i < 100000 && out_head; i++) uv_run(&loop, UV_RUN_ONCE);
-    for (int i = 0; i < 4; i++) uv_run(&loop, UV_RUN_NOWAIT);
+    uv_walk(&loop, close_walk, NULL);
+    int stdin_stuck = a.pipe_b && a.pipe_b->reading && isatty(0);
+    if (!stdin_stuck) {
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+    }
     fflush(stdout);
     while (a.bridges) {
         bridge *n = a.bridges->next;
