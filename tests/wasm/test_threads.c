@@ -6,6 +6,7 @@
  */
 #include "testutil.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -223,10 +224,101 @@ static void test_threads_many_engines(void **state) {
     }
 }
 
+/* A spinning guest (infinite loop counting in a global):
+ * (module
+ *   (global $n (mut i64) (i64.const 0))
+ *   (func (export "spin") (loop $l (global.set $n (i64.add (global.get $n) (i64.const 1))) (br $l)))
+ *   (func (export "count") (result i64) (global.get $n)))
+ */
+static const uint8_t spin_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60, 0x00, 0x00, 0x60, 0x00,
+    0x01, 0x7e, 0x03, 0x03, 0x02, 0x00, 0x01, 0x06, 0x06, 0x01, 0x7e, 0x01, 0x42, 0x00, 0x0b, 0x07,
+    0x10, 0x02, 0x04, 0x73, 0x70, 0x69, 0x6e, 0x00, 0x00, 0x05, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x00,
+    0x01, 0x0a, 0x15, 0x02, 0x0e, 0x00, 0x03, 0x40, 0x23, 0x00, 0x42, 0x01, 0x7c, 0x24, 0x00, 0x0c,
+    0x00, 0x0b, 0x0b, 0x04, 0x00, 0x23, 0x00, 0x0b,
+};
+
+#define SPIN_ROUNDS 5
+#define SPIN_FUEL 300000
+
+typedef struct spinner {
+    uw_module *module;
+    int use_fuel;          /* else a 30 ms deadline */
+    int errors;
+    int64_t counts[SPIN_ROUNDS];
+    uint64_t max_ns;
+} spinner;
+
+static void *spinner_main(void *arg) {
+    spinner *s = arg;
+    for (int r = 0; r < SPIN_ROUNDS; r++) {
+        uw_instance_config cfg = {0};
+        if (s->use_fuel) cfg.fuel = SPIN_FUEL;
+        else cfg.timeout_ns = 30ull * 1000 * 1000;
+        uw_instance *inst = NULL;
+        uw_trap t;
+        if (uw_instance_new(s->module, NULL, &cfg, &inst, &t)) {
+            s->errors++;
+            continue;
+        }
+        uint64_t t0 = umbra_now_ns();
+        int rc = uw_instance_call(inst, "spin", NULL, 0, NULL, 0, &t);
+        uint64_t dt = umbra_now_ns() - t0;
+        if (dt > s->max_ns) s->max_ns = dt;
+        if (rc != UMBRA_EWASM_TRAP || t.kind != (s->use_fuel ? UW_TRAP_OUT_OF_FUEL : UW_TRAP_DEADLINE)) s->errors++;
+        uw_val c;
+        uw_instance_set_fuel(inst, 0); /* unlimited, to read the counter */
+        if (uw_instance_call(inst, "count", NULL, 0, &c, 1, &t)) s->errors++;
+        else s->counts[r] = c.of.i64;
+        uw_instance_free(inst);
+    }
+    return NULL;
+}
+
+/* Infinite loops on many threads at once: each stops by its own limit — the shared epoch
+ * ticker for deadlines, the per-instance budget for fuel — and fuel stops every thread at
+ * exactly the same point. */
+static void test_threads_limits(void **state) {
+    (void)state;
+    uw_engine *e = NULL;
+    uw_module *m = NULL;
+    uw_error err;
+    assert_int_equal(uw_engine_new(NULL, &e), 0);
+    assert_int_equal(uw_module_new(e, spin_wasm, sizeof spin_wasm, &m, &err), 0);
+    pthread_t th[NTHREADS];
+    spinner s[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        memset(&s[i], 0, sizeof s[i]);
+        s[i].module = m;
+        s[i].use_fuel = i % 2;
+        assert_int_equal(pthread_create(&th[i], NULL, spinner_main, &s[i]), 0);
+    }
+    uint64_t max_deadline_ns = 0;
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(s[i].errors, 0);
+        if (!s[i].use_fuel && s[i].max_ns > max_deadline_ns) max_deadline_ns = s[i].max_ns;
+    }
+    for (int i = 1; i < NTHREADS; i += 2)
+        for (int r = 0; r < SPIN_ROUNDS; r++) {
+            assert_true(s[i].counts[r] > 0);
+            assert_int_equal(s[i].counts[r], s[1].counts[0]);
+        }
+    for (int i = 0; i < NTHREADS; i += 2)
+        for (int r = 0; r < SPIN_ROUNDS; r++) assert_true(s[i].counts[r] > 0);
+    print_message("threads: %d spinning guests stopped; fuel %d → %" PRId64 " iterations on every thread; "
+                  "slowest 30 ms deadline stop %.1f ms\n",
+                  NTHREADS, SPIN_FUEL, s[1].counts[0], (double)max_deadline_ns / 1e6);
+    assert_true(max_deadline_ns < 15ull * 1000 * 1000 * 1000);
+    uw_module_free(m);
+    uw_engine_free(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_share_module),
         cmocka_unit_test(test_threads_many_engines),
+        cmocka_unit_test(test_threads_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
