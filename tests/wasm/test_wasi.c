@@ -145,8 +145,11 @@ static uw_module *load(uw_engine *e, const char *path) {
     return m;
 }
 
-/* Assembles WAT text with wat2wasm into a temp file; returns its path (static). */
-static const char *wat(const char *text) {
+/* Assembles WAT text with wat2wasm into a temp file; returns its path (static). With
+ * `check` 0 the module is not validated (to make invalid modules). */
+static const char *wat_opt(const char *text, int check);
+static const char *wat(const char *text) { return wat_opt(text, 1); }
+static const char *wat_opt(const char *text, int check) {
     static char path[8][300];
     static int k;
     char *p = path[k++ % 8];
@@ -159,7 +162,7 @@ static const char *wat(const char *text) {
     fputs(text, f);
     fclose(f);
     char cmd[800];
-    snprintf(cmd, sizeof cmd, "wat2wasm --enable-all '%s' -o '%s' 2>&1", src, p);
+    snprintf(cmd, sizeof cmd, "wat2wasm --enable-all %s '%s' -o '%s' 2>&1", check ? "" : "--no-check", src, p);
     if (system(cmd) != 0) fail_msg("wat2wasm failed for:\n%s", text);
     return p;
 }
@@ -778,6 +781,21 @@ static void test_cli_modules(void **state) {
     const char *mm2[] = {"--max-memory", "20pages", big, NULL};
     umbra_run(mm2, NULL, &p);
     assert_int_equal(p.status, 0);
+    proc_free(&p);
+    /* An invalid (well-formed, but ill-typed) module: one line, exit 3. */
+    const char *inval = wat_opt("(module (func (export \"_start\") (result i32) i64.const 1))", 0);
+    const char *iv[] = {inval, NULL};
+    umbra_run(iv, NULL, &p);
+    assert_int_equal(p.status, 3);
+    assert_non_null(strstr(p.err, "invalid module"));
+    assert_true(strchr(p.err, '\n') == p.err + strlen(p.err) - 1);
+    proc_free(&p);
+    /* A module without _start needs --invoke. */
+    const char *lib = wat("(module (func (export \"f\")))");
+    const char *li[] = {lib, NULL};
+    umbra_run(li, NULL, &p);
+    assert_int_equal(p.status, 3);
+    assert_non_null(strstr(p.err, "_start"));
     proc_free(&p);
     /* An import umbra does not provide: exit 3, named. */
     const char *imp = wat("(module (import \"env\" \"nope\" (func)) (func (export \"_start\")))");
