@@ -295,7 +295,7 @@ int uw_instance_new(uw_module *m, const uw_linker *l, const uw_instance_config *
     return 0;
 fail:
     uw_instance_free(in);
-    return rc;
+    return rc ? rc : UMBRA_ENOMEM;
 }
 
 int uw_instance_reset(uw_instance *in, uw_trap *trap) {
