@@ -130,4 +130,9 @@ if [ -x "$BUILD/bench_wasm_embed" ]; then
     echo "embedding API (bench_wasm_embed)"
     "$BUILD/bench_wasm_embed" "$K/sha256.wasm" || status=1
 fi
+if [ -x "$BUILD/bench_wasm_engine_micro" ]; then
+    echo
+    echo "engine instance micro numbers (bench_wasm_engine_micro instance)"
+    timeout "$TMO" "$BUILD/bench_wasm_engine_micro" instance || status=1
+fi
 exit $status
