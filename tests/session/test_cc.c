@@ -181,6 +181,41 @@ static void test_converges_to_link(void **state) {
     free(s);
 }
 
+/* Other links: the estimate tracks the link rate across two decades of rate and RTT and
+ * buffer sizes from a fifth of a BDP to two BDPs. */
+static void test_converges_various_links(void **state) {
+    (void)state;
+    static const struct {
+        uint64_t rate, rtt, qcap;
+    } links[] = {
+        {1000000, 100 * MS, 100000},     /* 8 Mbit/s, 100 ms, 1 BDP */
+        {50000000, 10 * MS, 100000},     /* 400 Mbit/s, 10 ms, 0.2 BDP */
+        {3000000, 200 * MS, 1200000},    /* 24 Mbit/s, 200 ms, 2 BDP */
+        {20000000, 2 * MS, 40000},       /* 160 Mbit/s, 2 ms, 1 BDP */
+    };
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        sim *s = malloc(sizeof *s);
+        sim_init(s, links[i].rate, links[i].rtt, links[i].qcap, 2);
+        uint64_t warm = 40 * links[i].rtt;
+        sim_run(s, warm);
+        uint64_t d0 = s->delivered_bytes;
+        sim_run(s, warm + 60 * links[i].rtt);
+        us__cc_snapshot sn;
+        us__cc_snapshot_get(&s->cc, &sn);
+        uint64_t got = s->delivered_bytes - d0;
+        uint64_t cap = links[i].rate / 1000 * (60 * links[i].rtt / MS);
+        print_message("cc: link %llu B/s rtt %llu ms: btlbw=%llu min_rtt=%llu us util=%llu%% phase=%s\n",
+                      (unsigned long long)links[i].rate, (unsigned long long)(links[i].rtt / MS),
+                      (unsigned long long)sn.btlbw, (unsigned long long)(sn.min_rtt_ns / 1000),
+                      (unsigned long long)(got * 100 / cap), us__cc_phase_name(sn.phase));
+        assert_true(sn.btlbw >= links[i].rate * 9 / 10 && sn.btlbw <= links[i].rate * 11 / 10);
+        assert_true(sn.min_rtt_ns >= links[i].rtt && sn.min_rtt_ns <= links[i].rtt * 105 / 100);
+        assert_true(got >= cap * 85 / 100);
+        sim_free(s);
+        free(s);
+    }
+}
+
 static void test_pacing_spreads_sends(void **state) {
     (void)state;
     sim *s = malloc(sizeof *s);
@@ -326,6 +361,7 @@ static void test_probe_rtt(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pacer_spacing),          cmocka_unit_test(test_converges_to_link),
+        cmocka_unit_test(test_converges_various_links),
         cmocka_unit_test(test_pacing_spreads_sends),   cmocka_unit_test(test_loss_reduces_rate),
         cmocka_unit_test(test_timeout_and_bookkeeping), cmocka_unit_test(test_probe_rtt),
     };
