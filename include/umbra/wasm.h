@@ -285,6 +285,12 @@ UMBRA_API int uw_module_export(const uw_module *m, uint32_t i, uw_export_info *o
  * out of range. */
 UMBRA_API int uw_module_func_type(const uw_module *m, uint32_t index, uw_functype *out);
 
+/* The debug name of function `index` from the module's "name" custom section (for trap
+ * reports: uw_trap.func_index). *name points into the module (valid for its lifetime) and
+ * is NOT NUL-terminated: use *len. Returns 0 or UMBRA_ENOENT (no name; a malformed name
+ * section is ignored, as custom sections never make a module invalid). */
+UMBRA_API int uw_module_func_name(const uw_module *m, uint32_t index, const char **name, size_t *len);
+
 /* ---- Linker ----------------------------------------------------------------------------------- */
 
 /* Creates an empty linker for engine e. Returns 0 or UMBRA_ENOMEM. */

@@ -12,6 +12,7 @@
  * input size. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wasm_internal.h"
@@ -868,6 +869,54 @@ static int sec_data(rd *r, uw_module *m) {
     return 0;
 }
 
+static int cmp_funcname(const void *a, const void *b) {
+    const struct uw__funcname *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The "name" custom section (Wasm 2.0 §7.4): subsections (id, size, contents); id 1 is the
+ * function name map, vec(funcidx name) with increasing indices. Anything malformed just
+ * leaves the module without names; only ENOMEM is an error. */
+static int read_names(rd *r, uw_module *m) {
+    const uint8_t *p = r->p, *end = r->end;
+    while (p < end) {
+        uint8_t id = *p++;
+        uint32_t size, n;
+        size_t k = uw__read_u32(p, end, &size);
+        if (!k || size > (size_t)(end - p - k)) return 0;
+        p += k;
+        const uint8_t *sub_end = p + size;
+        if (id != 1) {
+            p = sub_end;
+            continue;
+        }
+        if (!(k = uw__read_u32(p, sub_end, &n)) || n > (size_t)(sub_end - p)) return 0;
+        p += k;
+        struct uw__funcname *v = umbra_calloc(n ? n : 1, sizeof *v);
+        if (!v) return uw__error(r->err, UMBRA_ENOMEM, OFF(r), "out of memory");
+        uint32_t got = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t idx, len;
+            if (!(k = uw__read_u32(p, sub_end, &idx))) break;
+            p += k;
+            if (!(k = uw__read_u32(p, sub_end, &len)) || len > (size_t)(sub_end - p - k)) break;
+            p += k;
+            if (utf8_ok(p, len)) {
+                v[got].index = idx;
+                v[got].start = (uint32_t)(p - r->base);
+                v[got].len = len;
+                got++;
+            }
+            p += len;
+        }
+        qsort(v, got, sizeof *v, cmp_funcname);
+        m->func_names = v;
+        m->nfunc_names = got;
+        return 0;
+    }
+    return 0;
+}
+
 /* Sizes the index spaces whose sections were absent (they still hold the imports): an
  * empty section of each kind is decoded from a zero-length input. */
 static int fill_index_spaces(rd *r, uw_module *m) {
@@ -957,7 +1006,15 @@ int uw__decode(uw_engine *e, uint8_t *bytes, size_t len, uw_module **out, uw_err
         r.end = r.p + size;
         r.in_section = true;
         switch (id) {
-        case 0: rc = rd_name(&r, NULL, NULL); if (!rc) r.p = r.end; break;
+        case 0: {
+            const uint8_t *name = r.p;
+            if ((rc = rd_name(&r, NULL, NULL))) break;
+            uint32_t nlen = 0;
+            uw__read_u32(name, r.p, &nlen);
+            if (nlen == 4 && !memcmp(r.p - 4, "name", 4) && !m->func_names && (rc = read_names(&r, m))) break;
+            r.p = r.end;
+            break;
+        }
         case 1: rc = sec_type(&r, m); break;
         case 2: rc = sec_import(&r, m); break;
         case 3: rc = sec_function(&r, m, &ndefined); have_funcsec = true; break;
@@ -1030,6 +1087,7 @@ void uw__module_destroy(uw_module *m) {
     umbra_free(m->elems);
     umbra_free(m->datas);
     umbra_free(m->func_refs);
+    umbra_free(m->func_names);
     umbra_free(m->bytes);
     umbra_free(m);
 }

@@ -67,3 +67,23 @@ int uw_module_func_type(const uw_module *m, uint32_t index, uw_functype *out) {
     out->nresults = t->nresults;
     return 0;
 }
+
+int uw_module_func_name(const uw_module *m, uint32_t index, const char **name, size_t *len) {
+    *name = NULL;
+    *len = 0;
+    uint32_t lo = 0, hi = m->nfunc_names;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const struct uw__funcname *f = &m->func_names[mid];
+        if (f->index == index) {
+            *name = (const char *)m->bytes + f->start;
+            *len = f->len;
+            return 0;
+        }
+        if (f->index < index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return UMBRA_ENOENT;
+}

@@ -211,6 +211,14 @@ struct uw_module {
      * function bodies (referenced outside function bodies: elems, globals, exports). */
     uint8_t *func_refs;
 
+    /* Function names from the "name" custom section (subsection 1), sorted by index; the
+     * names are module->bytes[start, start+len). Best effort: a malformed name section
+     * is ignored, as custom sections do not affect validity (Wasm 2.0 §7.4.1). */
+    struct uw__funcname {
+        uint32_t index, start, len;
+    } *func_names;
+    uint32_t nfunc_names;
+
     void *compiled;              /* runtime's per-module data (uw__compile) */
 };
 

@@ -369,6 +369,35 @@ static void module_api(void **state) {
     assert_non_null(strstr(err.message, "type mismatch"));
     umbra_buf_free(&b);
     assert_int_equal(uw_module_new(e, NULL, 0, &m, &err), UMBRA_EWASM_MALFORMED);
+
+    /* Function names from the "name" custom section (§7.4), and a broken one ignored. */
+    begin(&b);
+    sec(&b, 1, "01600000");
+    sec(&b, 3, "020000");
+    sec(&b, 10, "02" "02000b" "02000b");
+    /* "name": module-name subsection 0 (skipped), function names {1: "bc", 0: "a"}. */
+    sec(&b, 0, "046e616d65" "000201" "78" "0108" "02" "01026263" "000161");
+    m = compile(e, &b);
+    const char *nm;
+    size_t nl;
+    assert_int_equal(uw_module_func_name(m, 0, &nm, &nl), 0);
+    assert_int_equal(nl, 1);
+    assert_memory_equal(nm, "a", 1);
+    assert_int_equal(uw_module_func_name(m, 1, &nm, &nl), 0);
+    assert_int_equal(nl, 2);
+    assert_memory_equal(nm, "bc", 2);
+    assert_int_equal(uw_module_func_name(m, 2, &nm, &nl), UMBRA_ENOENT);
+    assert_null(nm);
+    uw_module_free(m);
+    begin(&b);
+    sec(&b, 1, "01600000");
+    sec(&b, 3, "0100");
+    sec(&b, 10, "0102000b");
+    sec(&b, 0, "046e616d65" "01ff" "0100"); /* subsection larger than the section */
+    sec(&b, 0, "046e616d65" "0105" "01" "0003c0af61"); /* second name section, bad UTF-8 */
+    m = compile(e, &b);
+    assert_int_equal(uw_module_func_name(m, 0, &nm, &nl), UMBRA_ENOENT);
+    uw_module_free(m);
     uw_engine_free(e);
 }
 
