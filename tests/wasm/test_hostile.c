@@ -223,6 +223,27 @@ static void test_memory_huge(void **state) {
     host_still_works(f);
 }
 
+static void test_memory_oob(void **state) {
+    fixture *f = *state;
+    uw_module *m = load(f, "oob");
+    uw_instance *inst = instantiate(m, NULL);
+    static const char *const names[] = {"load_wrap", "load_edge", "store_edge", "fill_huge", "copy_wrap", "init_past"};
+    static const size_t nres[] = {1, 1, 0, 0, 0, 0};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        expect_trap(inst, names[i], NULL, 0, nres[i], UW_TRAP_MEMORY_OOB);
+    /* A trapping access writes nothing, not even its in-bounds part (§4.4.7, bulk memory
+     * checks bounds before writing). */
+    for (int32_t a = 65520; a < 65536; a++) {
+        uw_val addr = uw_val_i32(a);
+        assert_int_equal(call_i32(inst, "byte", &addr, 1), 0);
+    }
+    uw_val one = uw_val_i32(1);
+    assert_int_equal(call_i32(inst, "byte", &one, 1), 0);
+    uw_instance_free(inst);
+    uw_module_free(m);
+    host_still_works(f);
+}
+
 /* ---- Recursion ------------------------------------------------------------------------------ */
 
 static void test_recursion(void **state) {
@@ -745,6 +766,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_start_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_bomb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_huge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_oob, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recursion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_reentrancy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_table_bomb, setup, teardown),
