@@ -38,7 +38,85 @@ static int host_inc(uw_call *call, const uw_val *args, uw_val *results, void *ud
     return 0;
 }
 
-static double per_op_us(uint64_t ns, unsigned n) { return (double)ns / n / 1e3; }
+/* Each number is the best mean over BATCHES batches, so that a busy machine (other jobs
+ * preempting us) disturbs it as little as possible. */
+#define BATCHES 5
+
+static int bench_instantiate(uw_module *m, unsigned n, double *best_us) {
+    *best_us = 1e30;
+    for (int b = 0; b < BATCHES; b++) {
+        uint64_t t0 = umbra_now_ns();
+        for (unsigned i = 0; i < n; i++) {
+            uw_wasi_ctx *ctx = NULL;
+            uw_instance *in = NULL;
+            uw_trap trap;
+            if (uw_wasi_ctx_new(&ctx)) return -1;
+            uw_instance_config ic = {.host_data = ctx};
+            int rc = uw_instance_new(m, NULL, &ic, &in, &trap);
+            uw_instance_free(in);
+            uw_wasi_ctx_free(ctx);
+            if (rc) {
+                fprintf(stderr, "bench_wasm_embed: instantiate: %s\n", trap.message);
+                return -1;
+            }
+        }
+        double us = (double)(umbra_now_ns() - t0) / n / 1e3;
+        if (us < *best_us) *best_us = us;
+    }
+    return 0;
+}
+
+static int bench_reset(uw_module *m, unsigned n, double *best_us) {
+    uw_wasi_ctx *ctx = NULL;
+    uw_instance *in = NULL;
+    uw_trap trap;
+    int rc = -1;
+    *best_us = 1e30;
+    if (uw_wasi_ctx_new(&ctx)) return -1;
+    uw_instance_config ic = {.host_data = ctx};
+    if (uw_instance_new(m, NULL, &ic, &in, &trap) == 0) {
+        rc = 0;
+        for (int b = 0; b < BATCHES && !rc; b++) {
+            uint64_t t0 = umbra_now_ns();
+            for (unsigned i = 0; i < n && !rc; i++) {
+                if (uw_instance_reset(in, &trap)) rc = -1;
+                uw_wasi_ctx_reset(ctx);
+            }
+            double us = (double)(umbra_now_ns() - t0) / n / 1e3;
+            if (us < *best_us) *best_us = us;
+        }
+    }
+    uw_instance_free(in);
+    uw_wasi_ctx_free(ctx);
+    return rc;
+}
+
+/* mode 0: uw_instance_call("id") by name; 1: uw_func_call on the resolved export;
+ * 2: one call of "loop" making n imported host calls. Returns ns per call or -1. */
+static double bench_calls(uw_instance *ci, int mode, unsigned n) {
+    double best = 1e30;
+    uw_extern ex;
+    uw_trap trap;
+    if (uw_instance_export(ci, "id", 2, &ex)) return -1;
+    for (int b = 0; b < BATCHES; b++) {
+        uw_val a = uw_val_i32(0), res = {.type = UW_I32};
+        uint64_t t0 = umbra_now_ns();
+        if (mode == 2) {
+            a.of.i32 = (int32_t)n;
+            if (uw_instance_call(ci, "loop", &a, 1, &res, 1, &trap) || res.of.i32 != (int32_t)n) return -1;
+        } else {
+            for (unsigned i = 0; i < n; i++) {
+                a.of.i32 = (int32_t)i;
+                int rc = mode == 0 ? uw_instance_call(ci, "id", &a, 1, &res, 1, &trap)
+                                   : uw_func_call(ex.of.func, &a, 1, &res, 1, &trap);
+                if (rc || res.of.i32 != (int32_t)i) return -1;
+            }
+        }
+        double ns = (double)(umbra_now_ns() - t0) / n;
+        if (ns < best) best = ns;
+    }
+    return best;
+}
 
 int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "bench_wasm/sha256.wasm";
@@ -52,54 +130,32 @@ int main(int argc, char **argv) {
     size_t n = 0;
     uw_module *m = NULL;
     uw_error err;
+    memset(&err, 0, sizeof err);
     if (umbra_file_read(path, 64u << 20, &bytes, &n) == 0) {
-        unsigned reps = 5;
-        uint64_t t0 = umbra_now_ns();
-        for (unsigned i = 0; i < reps; i++) {
+        double best = 1e30;
+        for (int b = 0; b < BATCHES; b++) {
             uw_module_free(m);
             m = NULL;
+            uint64_t t0 = umbra_now_ns();
             if (uw_module_new(e, bytes, n, &m, &err)) {
                 fprintf(stderr, "bench_wasm_embed: %s: %s\n", path, err.message);
                 status = 1;
                 break;
             }
+            double us = (double)(umbra_now_ns() - t0) / 1e3;
+            if (us < best) best = us;
         }
         if (m) {
-            printf("compile      %9.1f us  (%s, %zu bytes)\n", per_op_us(umbra_now_ns() - t0, reps), path, n);
-            unsigned ni = 300;
-            uw_wasi_ctx *ctx = NULL;
-            uw_instance *in = NULL;
-            uw_trap trap;
-            t0 = umbra_now_ns();
-            for (unsigned i = 0; i < ni && !status; i++) {
-                if (uw_wasi_ctx_new(&ctx)) status = 1;
-                uw_instance_config ic = {.host_data = ctx};
-                if (!status && uw_instance_new(m, NULL, &ic, &in, &trap)) {
-                    fprintf(stderr, "bench_wasm_embed: instantiate: %s\n", trap.message);
-                    status = 1;
-                }
-                uw_instance_free(in);
-                uw_wasi_ctx_free(ctx);
-                in = NULL;
-                ctx = NULL;
-            }
-            if (!status) printf("instantiate  %9.2f us  (new ctx + instance + free)\n", per_op_us(umbra_now_ns() - t0, ni));
-            if (!status && uw_wasi_ctx_new(&ctx) == 0) {
-                uw_instance_config ic = {.host_data = ctx};
-                if (uw_instance_new(m, NULL, &ic, &in, &trap) == 0) {
-                    t0 = umbra_now_ns();
-                    for (unsigned i = 0; i < ni; i++) {
-                        if (uw_instance_reset(in, &trap)) {
-                            status = 1;
-                            break;
-                        }
-                        uw_wasi_ctx_reset(ctx);
-                    }
-                    if (!status) printf("reset        %9.2f us  (instance + WASI ctx)\n", per_op_us(umbra_now_ns() - t0, ni));
-                }
-                uw_instance_free(in);
-                uw_wasi_ctx_free(ctx);
-            }
+            double us;
+            printf("compile      %9.1f us  (decode+validate+compile %s, %zu bytes)\n", best, path, n);
+            if (bench_instantiate(m, 200, &us) == 0)
+                printf("instantiate  %9.2f us  (new WASI ctx + instance + free)\n", us);
+            else
+                status = 1;
+            if (bench_reset(m, 200, &us) == 0)
+                printf("reset        %9.2f us  (uw_instance_reset + uw_wasi_ctx_reset)\n", us);
+            else
+                status = 1;
         }
     } else {
         fprintf(stderr, "bench_wasm_embed: cannot read %s (compile/instantiate/reset skipped)\n", path);
@@ -119,37 +175,17 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_wasm_embed: call module: %s\n", err.message);
         status = 1;
     } else {
-        unsigned calls = 1000000;
-        uw_val a = uw_val_i32(0), res = {.type = UW_I32};
-        uint64_t t0 = umbra_now_ns();
-        for (unsigned i = 0; i < calls; i++) {
-            a.of.i32 = (int32_t)i;
-            if (uw_instance_call(ci, "id", &a, 1, &res, 1, &trap) || res.of.i32 != (int32_t)i) {
+        static const char *what[] = {"host->wasm   %9.1f ns  per uw_instance_call (export looked up by name)\n",
+                                     "host->wasm   %9.1f ns  per uw_func_call (resolved export)\n",
+                                     "wasm->host   %9.1f ns  per call of an imported host function\n"};
+        for (int mode = 0; mode < 3; mode++) {
+            double ns = bench_calls(ci, mode, mode == 2 ? 2000000u : 200000u);
+            if (ns < 0) {
+                fprintf(stderr, "bench_wasm_embed: call bench %d failed\n", mode);
                 status = 1;
-                break;
+            } else {
+                printf(what[mode], ns);
             }
-        }
-        printf("host->wasm   %9.1f ns  per uw_instance_call (by name)\n", (double)(umbra_now_ns() - t0) / calls);
-        uw_extern ex;
-        if (uw_instance_export(ci, "id", 2, &ex) == 0) {
-            t0 = umbra_now_ns();
-            for (unsigned i = 0; i < calls; i++) {
-                a.of.i32 = (int32_t)i;
-                if (uw_func_call(ex.of.func, &a, 1, &res, 1, &trap)) {
-                    status = 1;
-                    break;
-                }
-            }
-            printf("host->wasm   %9.1f ns  per uw_func_call (resolved)\n", (double)(umbra_now_ns() - t0) / calls);
-        }
-        a.of.i32 = (int32_t)calls * 4;
-        t0 = umbra_now_ns();
-        if (uw_instance_call(ci, "loop", &a, 1, &res, 1, &trap) || res.of.i32 != (int32_t)calls * 4) {
-            fprintf(stderr, "bench_wasm_embed: loop: %s\n", trap.message);
-            status = 1;
-        } else {
-            printf("wasm->host   %9.1f ns  per imported host call (loop of %u)\n",
-                   (double)(umbra_now_ns() - t0) / (calls * 4.0), calls * 4);
         }
     }
     uw_instance_free(ci);
