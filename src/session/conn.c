@@ -976,6 +976,27 @@ static int recv_data(us_conn *c, const uint8_t *pkt, size_t n, const void *from,
     return 0;
 }
 
+int us__conn_recv_plain(us_conn *c, uint32_t stream_id, const uint8_t *pt, size_t n, const void *from,
+                        size_t from_len, uint64_t now) {
+    if (!c || !pt || n == 0 || n > US_MAX_PAYLOAD || !from || from_len == 0 || from_len > US_ADDR_MAX)
+        return UMBRA_EINVAL;
+    if (c->state == US_STATE_CLOSED) return c->err;
+    stream *s = NULL;
+    int retired = 0, err = 0, ae = 0;
+    if (stream_id != 0) {
+        s = peer_stream(c, stream_id, &retired, &err);
+        if (err) {
+            fail(c, err);
+            return err;
+        }
+    }
+    memcpy(c->pt, pt, n);
+    int pid = us__paths_find(&c->paths, LOCAL0, 1, from, from_len);
+    int rc = process_frames(c, s, stream_id, c->pt, n, pid, &ae, now);
+    if (rc) fail(c, rc);
+    return rc;
+}
+
 int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, size_t from_len,
                  uint64_t now) {
     if (!c || !pkt || !from || from_len == 0 || from_len > US_ADDR_MAX) return UMBRA_EINVAL;

@@ -170,6 +170,12 @@ int us__ranges_contains(const us__ranges *s, uint64_t lo, uint64_t hi);
 /* Within [lo, hi), the first sub-range NOT in the set: returns 1 and [*a, *b), or 0. */
 int us__ranges_first_gap(const us__ranges *s, uint64_t lo, uint64_t hi, uint64_t *a, uint64_t *b);
 
+/* For fuzzing and tests: processes `pt` as the authenticated plaintext of a data packet
+ * in space `stream_id` that came from `from` (skips AEAD and the replay window). Same
+ * return contract as us_conn_recv(). */
+int us__conn_recv_plain(us_conn *c, uint32_t stream_id, const uint8_t *pt, size_t n, const void *from,
+                        size_t from_len, uint64_t now);
+
 /* Big-endian helpers. */
 static inline void us__put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static inline void us__put32(uint8_t *p, uint32_t v) {
