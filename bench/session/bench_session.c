@@ -205,9 +205,8 @@ static int bs_read(bs_side *s, uint64_t now) {
             left -= used;
             if (rc == 1) bs_on_packet(s, f, flen, &s->peer, now);
         }
-        /* The 16 KiB pre-handshake cap is below US_MAX_PACKET (16421): a client that has
-         * its keys may send a full-size packet before the server counts as Connected, so the
-         * cap is raised once a connection exists (server: ClientHello accepted). */
+        /* A client that has its keys may send full-size packets before the server counts
+         * as Connected; the cap is raised once a connection exists (frame.h, CAPS). */
         if (s->c && s->fr.max < US_FRAME_MAX) us__frame_reader_set_max(&s->fr, US_FRAME_MAX);
     }
     return 0;

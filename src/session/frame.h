@@ -10,10 +10,13 @@
  *   - ZERO-LENGTH FRAMES ARE REJECTED: len = 0 is a protocol violation (sticky
  *     UMBRA_EPROTO). Every session packet carries at least a header and an AEAD tag, so an
  *     empty frame is never valid; keepalives are ordinary (encrypted) packets.
- *   - CAPS: a reader starts with a small cap (US_FRAME_MAX_HANDSHAKE = 16 KiB unless told
- *     otherwise; large enough for the hybrid handshake messages with X-Wing and composite
- *     ML-DSA-65 keys/signatures) and the session switches it to US_FRAME_MAX (4 MiB) once
- *     the handshake is complete. len > cap is a sticky UMBRA_ETOOBIG error, detected as soon
+ *   - CAPS: a reader starts with a small cap (US_FRAME_MAX_HANDSHAKE = 17 KiB unless told
+ *     otherwise) and the session switches it to US_FRAME_MAX (4 MiB) once the handshake is
+ *     complete. 17 KiB holds the hybrid handshake messages (X-Wing ciphertexts, composite
+ *     ML-DSA-65 signature: under 5 KiB) AND the largest session packet (US_MAX_PACKET =
+ *     21 + 16384 + 16 = 16421 bytes): a client that has its keys may send a full-size data
+ *     packet right behind its key confirmation, before the server's leg has raised the cap,
+ *     so a cap below US_MAX_PACKET would kill such sessions at random. len > cap is a sticky UMBRA_ETOOBIG error, detected as soon
  *     as the 4 length bytes are in — before any payload is buffered.
  *   - MEMORY FOLLOWS ARRIVAL: the payload buffer grows only as payload bytes actually arrive,
  *     in steps of at most US_FRAME_GROW (64 KiB): capacity <= min(len, received rounded up
@@ -37,7 +40,7 @@
 
 #define US_FRAME_HDR_LEN 4u
 #ifndef US_FRAME_MAX_HANDSHAKE
-#define US_FRAME_MAX_HANDSHAKE (16u * 1024u)       /* default cap before the handshake */
+#define US_FRAME_MAX_HANDSHAKE (17u * 1024u)       /* default cap before the handshake */
 #endif
 #define US_FRAME_MAX (4u * 1024u * 1024u)          /* cap after the handshake (WIRE cap) */
 #define US_FRAME_GROW (64u * 1024u)                /* buffer growth step */
