@@ -77,13 +77,15 @@ void uc_compsig_xsk_wipe(uc_compsig_xsk *xsk) {
 
 int uc_compsig_sign_xsk(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
                         size_t ctxlen, const uc_compsig_xsk *xsk) {
-    if (!sig || !xsk || (n && !msg) || (ctxlen && !ctx)) return UMBRA_EINVAL;
-    if (ctxlen > 255) return UMBRA_EINVAL;
-    uint8_t mp[MPRIME_MAX];
-    size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
-    int rc = uc_mldsa65_sign(sig, mp, mplen, (const uint8_t *)LABEL, LABEL_LEN, NULL, xsk->mldsa_sk);
-    if (rc == 0) crypto_sign_detached(sig + UC_MLDSA65_SIG_LEN, NULL, mp, mplen, xsk->ed_sk);
-    if (rc) sodium_memzero(sig, UC_COMPSIG_SIG_LEN);
+    if (!sig) return UMBRA_EINVAL;
+    int rc = UMBRA_EINVAL;
+    if (xsk && (!n || msg) && (!ctxlen || ctx) && ctxlen <= 255) {
+        uint8_t mp[MPRIME_MAX];
+        size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
+        rc = uc_mldsa65_sign(sig, mp, mplen, (const uint8_t *)LABEL, LABEL_LEN, NULL, xsk->mldsa_sk);
+        if (rc == 0) crypto_sign_detached(sig + UC_MLDSA65_SIG_LEN, NULL, mp, mplen, xsk->ed_sk);
+    }
+    if (rc) sodium_memzero(sig, UC_COMPSIG_SIG_LEN); /* never a half-made signature */
     return rc;
 }
 

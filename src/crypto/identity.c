@@ -35,6 +35,10 @@ _Static_assert(sizeof UMBRA_PEER_KEY_PREFIX - 1 + PEER_PAYLOAD_LEN / 3 * 4 == UM
 struct umbra_identity {
     uint8_t compsig_sk[UC_COMPSIG_SK_LEN];
     uint8_t xwing_sk[UC_XWING_SK_LEN];
+    /* The seeds expanded once (ML-DSA-65 key, X-Wing ML-KEM/X25519 keys), so sign and
+     * decaps — once per handshake on a server — skip the key generation every call. */
+    uc_compsig_xsk xsk;
+    uc_xwing_dk dk;
     uint8_t compsig_pk[UC_COMPSIG_PK_LEN];
     uint8_t xwing_pk[UC_XWING_PK_LEN];
     char id[UMBRA_IDENTITY_ID_LEN + 1];
@@ -83,10 +87,11 @@ void umbra_identity_free(umbra_identity *id) {
     umbra_free(id);
 }
 
-/* Derives the public keys and id from the seeds already in id. */
+/* Expands the seeds already in id into the signing / decapsulation keys and derives the
+ * public keys and the id from them. */
 static int derive_public(umbra_identity *id) {
-    int rc = uc_compsig_keypair_derand(id->compsig_pk, id->compsig_sk);
-    if (rc == 0) rc = uc_xwing_keypair_derand(id->xwing_pk, id->xwing_sk);
+    int rc = uc_compsig_expand(&id->xsk, id->compsig_pk, id->compsig_sk);
+    if (rc == 0) rc = uc_xwing_dk_expand(&id->dk, id->xwing_pk, id->xwing_sk);
     if (rc) return rc < 0 ? rc : UMBRA_EBADKEY;
     umbra_identity_derive_id(id->compsig_pk, id->xwing_pk, id->id);
     return 0;
@@ -118,22 +123,25 @@ int umbra_identity_generate(umbra_identity **out) {
     if (rc) return rc;
     umbra_identity *id = identity_new();
     if (!id) return UMBRA_ENOMEM;
-    rc = uc_compsig_keypair(id->compsig_pk, id->compsig_sk);
-    if (rc == 0) rc = uc_xwing_keypair(id->xwing_pk, id->xwing_sk);
-    if (rc) {
+    /* Fresh seeds, then the same derivation a load does (so both paths make the same keys
+     * from the same seeds). */
+    uc_random(id->compsig_sk, UC_COMPSIG_SK_LEN);
+    uc_random(id->xwing_sk, UC_XWING_SK_LEN);
+    if ((rc = derive_public(id)) != 0) {
         umbra_identity_free(id);
-        return rc < 0 ? rc : UMBRA_ECRYPTO;
+        return rc;
     }
-    umbra_identity_derive_id(id->compsig_pk, id->xwing_pk, id->id);
     *out = id;
     return 0;
 }
 
 /* ---- files ------------------------------------------------------------------------------ */
 
+/* *out = home + "/" + name (umbra_malloc'd). UMBRA_EINVAL when the path would not fit
+ * PATH_MAX (a bad home, as for umbra_mkdirs), UMBRA_ENOMEM. */
 static int join(char **out, const char *home, const char *name) {
     size_t n = strlen(home) + 1 + strlen(name) + 1;
-    if (n > PATH_MAX) return UMBRA_ENOSPACE;
+    if (n > PATH_MAX) return UMBRA_EINVAL;
     *out = umbra_malloc(n);
     if (!*out) return UMBRA_ENOMEM;
     snprintf(*out, n, "%s/%s", home, name);
@@ -239,9 +247,15 @@ static int decode_file(umbra_identity *id, const uint8_t f[UMBRA_IDENTITY_FILE_L
         return UMBRA_EUNSUPPORTED;
     }
     uc_sha256(sum, f, OFF_SUM);
-    if (umbra_ct_equal(sum, f + OFF_SUM, 32) != 0 || f[9] || f[10] || f[11]) {
+    int sum_ok = umbra_ct_equal(sum, f + OFF_SUM, 32) == 0;
+    umbra_wipe(sum, sizeof sum); /* a hash of the seeds: lets a guess be confirmed */
+    if (!sum_ok) {
         set_err(err, errcap, "%s is corrupt (checksum mismatch); it was not modified — restore it from a backup "
                 "or move it away to create a new identity", path);
+        return UMBRA_ECORRUPT;
+    }
+    if (f[OFF_VERSION + 1] | f[OFF_VERSION + 2] | f[OFF_VERSION + 3]) {
+        set_err(err, errcap, "%s is corrupt (reserved bytes 9-11 are not zero); it was not modified", path);
         return UMBRA_ECORRUPT;
     }
     memcpy(id->compsig_sk, f + OFF_COMPSIG, UC_COMPSIG_SK_LEN);
@@ -362,6 +376,9 @@ int umbra_identity_load_or_create(const char *home, umbra_identity **out, int *c
         umbra_info("created identity %s in %s", id->id, id->key_path);
         break;
     }
+    if (rc == UMBRA_EEXIST) /* both attempts lost a race with a creator and then a remover */
+        set_err(err, errcap, "%s/%s appeared and vanished again while creating it; try again", home,
+                UMBRA_IDENTITY_KEY_FILE);
     if (rc) {
         umbra_identity_free(id);
         return rc;
@@ -387,35 +404,39 @@ void umbra_identity_public(const umbra_identity *id, umbra_peer_key *out) {
 
 int umbra_identity_sign(const umbra_identity *id, uint8_t sig[UC_COMPSIG_SIG_LEN], const uint8_t *msg, size_t n,
                         const uint8_t *ctx, size_t ctxlen) {
-    return uc_compsig_sign(sig, msg, n, ctx, ctxlen, id->compsig_sk);
+    if (!id) return UMBRA_EINVAL;
+    return uc_compsig_sign_xsk(sig, msg, n, ctx, ctxlen, &id->xsk);
 }
 
 int umbra_identity_decaps(const umbra_identity *id, uint8_t ss[UC_XWING_SS_LEN], const uint8_t ct[UC_XWING_CT_LEN]) {
-    return uc_xwing_decaps(ss, ct, id->xwing_sk);
+    if (!id) return UMBRA_EINVAL;
+    return uc_xwing_decaps_dk(ss, ct, &id->dk);
 }
 
 /* ---- peer key strings --------------------------------------------------------------------- */
 
-int umbra_identity_format_peer_key(const umbra_peer_key *pk, char *out, size_t out_cap) {
+/* The peer key string of a pair of public keys (see identity.h); never allocates. */
+static int format_peer_key(const uint8_t *cpk, const uint8_t *xpk, char *out, size_t out_cap) {
     static const size_t plen = sizeof UMBRA_PEER_KEY_PREFIX - 1;
     uint8_t payload[PEER_PAYLOAD_LEN], h[32];
-    if (!pk || !out || out_cap < UMBRA_PEER_KEY_LEN + 1) return UMBRA_ENOSPACE;
-    memcpy(payload, pk->compsig_pk, UC_COMPSIG_PK_LEN);
-    memcpy(payload + UC_COMPSIG_PK_LEN, pk->xwing_pk, UC_XWING_PK_LEN);
-    pk_hash(h, pk->compsig_pk, pk->xwing_pk);
+    if (!out || out_cap < UMBRA_PEER_KEY_LEN + 1) return UMBRA_ENOSPACE;
+    memcpy(payload, cpk, UC_COMPSIG_PK_LEN);
+    memcpy(payload + UC_COMPSIG_PK_LEN, xpk, UC_XWING_PK_LEN);
+    pk_hash(h, cpk, xpk);
     memcpy(payload + UC_COMPSIG_PK_LEN + UC_XWING_PK_LEN, h, 4);
     memcpy(out, UMBRA_PEER_KEY_PREFIX, plen);
     int rc = umbra_base64_encode(out + plen, out_cap - plen, payload, sizeof payload, 1);
     return rc < 0 ? rc : (int)plen + rc;
 }
 
+int umbra_identity_format_peer_key(const umbra_peer_key *pk, char *out, size_t out_cap) {
+    if (!pk) return UMBRA_EINVAL;
+    return format_peer_key(pk->compsig_pk, pk->xwing_pk, out, out_cap);
+}
+
 int umbra_identity_peer_key(const umbra_identity *id, char *out, size_t out_cap) {
-    umbra_peer_key *pk = umbra_malloc(sizeof *pk); /* 3 KiB: keep it off small stacks */
-    if (!pk) return UMBRA_ENOMEM;
-    umbra_identity_public(id, pk);
-    int rc = umbra_identity_format_peer_key(pk, out, out_cap);
-    umbra_free(pk);
-    return rc;
+    if (!id) return UMBRA_EINVAL;
+    return format_peer_key(id->compsig_pk, id->xwing_pk, out, out_cap);
 }
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }

@@ -127,6 +127,11 @@ static void test_roundtrip_and_errors(void **state) {
     assert_int_equal(uc_compsig_sign_xsk(sig, msg, sizeof msg, ctx, 7, &xsk), 0);
     assert_int_equal(uc_compsig_verify(sig, msg, sizeof msg, ctx, 7, pk), 0);
     assert_int_equal(uc_compsig_sign_xsk(sig, msg, sizeof msg, ctx, 256, &xsk), UMBRA_EINVAL);
+    /* A refused signing call leaves no stale signature behind. */
+    static const uint8_t zero_sig[UC_COMPSIG_SIG_LEN];
+    assert_memory_equal(sig, zero_sig, sizeof sig);
+    assert_int_equal(uc_compsig_sign_xsk(sig, NULL, 5, NULL, 0, &xsk), UMBRA_EINVAL);
+    assert_int_equal(uc_compsig_sign_xsk(sig, msg, sizeof msg, NULL, 0, NULL), UMBRA_EINVAL);
     uc_compsig_xsk_wipe(&xsk);
     assert_int_equal(uc_compsig_sign(sig, NULL, 0, NULL, 0, sk), 0);
     /* Wrong key. */

@@ -108,6 +108,55 @@ static void peer_key_round_trip_and_errors(void **state) {
     assert_non_null(strstr(err, "checksum"));
     assert_int_equal(umbra_identity_parse_peer_key("", &pk, NULL, 0), UMBRA_EMALFORMED);
     assert_int_equal(umbra_identity_parse_peer_key(NULL, &pk, NULL, 0), UMBRA_EINVAL);
+    /* The public-only formatter gives the same string; NULL inputs are named errors. */
+    static char again[UMBRA_PEER_KEY_LEN + 1];
+    umbra_identity_public(id, &pk);
+    assert_int_equal(umbra_identity_format_peer_key(&pk, again, sizeof again), UMBRA_PEER_KEY_LEN);
+    assert_string_equal(again, peer_key_buf);
+    assert_int_equal(umbra_identity_format_peer_key(NULL, again, sizeof again), UMBRA_EINVAL);
+    assert_int_equal(umbra_identity_format_peer_key(&pk, NULL, sizeof again), UMBRA_ENOSPACE);
+    assert_int_equal(umbra_identity_peer_key(NULL, again, sizeof again), UMBRA_EINVAL);
+    /* Every single-character change of the payload is caught (checksum or alphabet). */
+    for (size_t i = 5; i < UMBRA_PEER_KEY_LEN; i += 97) {
+        memcpy(bad, peer_key_buf, sizeof bad);
+        bad[i] = bad[i] == 'A' ? 'B' : 'A';
+        int rc = umbra_identity_parse_peer_key(bad, &pk, NULL, 0);
+        assert_true(rc == UMBRA_ECORRUPT || rc == UMBRA_EMALFORMED);
+    }
+    umbra_identity_free(id);
+}
+
+/* The identity signs and decapsulates with keys expanded once at load; the results must be
+ * those of the plain seed-based primitives. */
+static void identity_ops_match_seed_primitives(void **state) {
+    (void)state;
+    uint8_t cs[UC_COMPSIG_SK_LEN], xs[UC_XWING_SK_LEN];
+    for (size_t i = 0; i < sizeof cs; i++) cs[i] = (uint8_t)(3 * i + 1);
+    for (size_t i = 0; i < sizeof xs; i++) xs[i] = (uint8_t)(0xa0 ^ i);
+    umbra_identity *id;
+    assert_int_equal(umbra_identity_from_seeds(cs, xs, &id), 0);
+    static uint8_t ct[UC_XWING_CT_LEN], sig[UC_COMPSIG_SIG_LEN];
+    uint8_t ss_enc[32], ss_id[32], ss_seed[32];
+    assert_int_equal(uc_xwing_encaps(ct, ss_enc, umbra_identity_xwing_pk(id)), 0);
+    assert_int_equal(umbra_identity_decaps(id, ss_id, ct), 0);
+    assert_int_equal(uc_xwing_decaps(ss_seed, ct, xs), 0);
+    assert_memory_equal(ss_id, ss_enc, 32);
+    assert_memory_equal(ss_id, ss_seed, 32);
+    /* A modified ciphertext: implicit rejection, still the same value both ways. */
+    ct[7] ^= 1;
+    assert_int_equal(umbra_identity_decaps(id, ss_id, ct), 0);
+    assert_int_equal(uc_xwing_decaps(ss_seed, ct, xs), 0);
+    assert_memory_equal(ss_id, ss_seed, 32);
+    assert_memory_not_equal(ss_id, ss_enc, 32);
+    const uint8_t msg[] = "transcript";
+    assert_int_equal(umbra_identity_sign(id, sig, msg, sizeof msg, NULL, 0), 0);
+    uint8_t pk[UC_COMPSIG_PK_LEN];
+    assert_int_equal(uc_compsig_keypair_derand(pk, cs), 0);
+    assert_int_equal(uc_compsig_verify(sig, msg, sizeof msg, NULL, 0, pk), 0);
+    static uint8_t big_ctx[256];
+    assert_int_equal(umbra_identity_sign(id, sig, msg, sizeof msg, big_ctx, 256), UMBRA_EINVAL);
+    assert_int_equal(umbra_identity_sign(NULL, sig, msg, sizeof msg, NULL, 0), UMBRA_EINVAL);
+    assert_int_equal(umbra_identity_decaps(NULL, ss_id, ct), UMBRA_EINVAL);
     umbra_identity_free(id);
 }
 
@@ -249,7 +298,7 @@ static void corrupt_files_are_refused(void **state) {
     memcpy(f, good, n);
     f[10] = 1;
     uc_sha256(f + 108, f, 108);
-    expect_refused(home, f, n, UMBRA_ECORRUPT, "corrupt");
+    expect_refused(home, f, n, UMBRA_ECORRUPT, "reserved bytes");
 
     /* Restoring the good file makes it load again (nothing was regenerated meanwhile). */
     assert_int_equal(umbra_file_write_atomic(key, good, n, 0600), 0);
@@ -355,11 +404,34 @@ static void allocation_failures(void **state) {
         }
     }
     assert_true(ok > 0);
-    char home2[600];
-    snprintf(home2, sizeof home2, "%s/fresh", tu_tmpdir());
-    umbra_alloc_fail_after(1, 1);
-    assert_int_equal(umbra_identity_load_or_create(home2, &id, NULL, err, sizeof err), UMBRA_ENOMEM);
-    umbra_alloc_fail_after(0, 0);
+    /* First use under allocation failure at every point: a named error, *out NULL, no
+     * leak (ASan), and no half-made identity — once it succeeds, the next run loads it. */
+    const char *base = tu_tmpdir();
+    int created_ok = 0;
+    for (unsigned long k = 1; k < 16; k++) {
+        char home2[600];
+        snprintf(home2, sizeof home2, "%s/fresh%lu", base, k);
+        int created = -1;
+        id = (umbra_identity *)1;
+        umbra_alloc_fail_after(k, 1);
+        int rc = umbra_identity_load_or_create(home2, &id, &created, err, sizeof err);
+        umbra_alloc_fail_after(0, 0);
+        if (rc != 0) {
+            assert_int_equal(rc, UMBRA_ENOMEM);
+            assert_null(id);
+            assert_int_equal(created, 0);
+            assert_true(err[0] != 0);
+            continue;
+        }
+        created_ok++;
+        assert_int_equal(created, 1);
+        umbra_identity *again;
+        assert_int_equal(umbra_identity_load(home2, &again, err, sizeof err), 0);
+        assert_string_equal(umbra_identity_id(again), umbra_identity_id(id));
+        umbra_identity_free(again);
+        umbra_identity_free(id);
+    }
+    assert_true(created_ok > 0);
 }
 
 int main(void) {
@@ -367,6 +439,7 @@ int main(void) {
         cmocka_unit_test(id_derivation),
         cmocka_unit_test(peer_key_round_trip_and_errors),
         cmocka_unit_test(sign_and_decaps_with_identity),
+        cmocka_unit_test(identity_ops_match_seed_primitives),
         cmocka_unit_test(create_load_and_modes),
         cmocka_unit_test(corrupt_files_are_refused),
         cmocka_unit_test(unsafe_permissions_are_refused),
