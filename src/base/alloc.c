@@ -2,6 +2,7 @@
  * thread-local failure injection for tests. */
 #include "umbra/base.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,8 @@ void *umbra_malloc(size_t n) {
 void *umbra_calloc(size_t count, size_t size) {
     if (should_fail()) return NULL;
     if (count == 0 || size == 0) count = size = 1;
+    /* A replacement calloc may not check count * size itself. */
+    if (count > SIZE_MAX / size) return NULL;
     return g_calloc(count, size);
 }
 

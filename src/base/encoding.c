@@ -155,11 +155,13 @@ int umbra_base58_encode(char *out, size_t out_cap, const uint8_t *in, size_t n) 
     }
     size_t len = zeros + ndig;
     int rc = check_out(out, out_cap, len);
-    if (rc) return rc;
-    memset(out, '1', zeros);
-    for (size_t i = 0; i < ndig; i++) out[zeros + i] = b58_alphabet[digits[size - ndig + i]];
-    out[len] = 0;
-    return (int)len;
+    if (rc == 0) {
+        memset(out, '1', zeros);
+        for (size_t i = 0; i < ndig; i++) out[zeros + i] = b58_alphabet[digits[size - ndig + i]];
+        out[len] = 0;
+    }
+    umbra_wipe(digits, size); /* as in the decoder: base58 often carries keys */
+    return rc ? rc : (int)len;
 }
 
 /* Index of c in b58_alphabet, or -1. The alphabet is six ASCII runs (no 0, I, O, l). */

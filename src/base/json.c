@@ -76,21 +76,33 @@ int umbra_json_load_file(const char *path, size_t max, json_t **out, char *err, 
     return rc;
 }
 
-static int dump_cb(const char *p, size_t n, void *ud) { return umbra_buf_append(ud, p, n) ? -1 : 0; }
+/* Where json_dump_callback() writes, and the first error the buffer reported. */
+struct dump_ctx {
+    umbra_buf *out;
+    int rc;
+};
+
+static int dump_cb(const char *p, size_t n, void *ud) {
+    struct dump_ctx *d = ud;
+    int rc = umbra_buf_append(d->out, p, n);
+    if (rc && !d->rc) d->rc = rc;
+    return rc ? -1 : 0;
+}
 
 int umbra_json_dumps(const json_t *j, size_t flags, umbra_buf *out) {
     if (!j || !out) return UMBRA_EINVAL;
     json_ready();
     if (flags == 0) flags = JSON_COMPACT | JSON_SORT_KEYS;
     flags |= JSON_ENCODE_ANY; /* scalars too, as umbra_json_loadb accepts them */
+    struct dump_ctx d = {out, 0};
     size_t start = out->len;
     unsigned long failures = umbra_alloc_failures();
-    if (json_dump_callback(j, dump_cb, out, flags) != 0) {
-        int full = out->max && out->len + 64 > out->max;
+    if (json_dump_callback(j, dump_cb, &d, flags) != 0) {
         out->len = start;
         if (out->data) out->data[start] = 0;
-        if (umbra_alloc_failures() != failures) return UMBRA_ENOMEM;
-        return full ? UMBRA_ETOOBIG : UMBRA_EINVAL;
+        if (d.rc) return d.rc; /* UMBRA_ETOOBIG (out->max) or UMBRA_ENOMEM from the buffer */
+        /* jansson's own allocations (key sorting) fail as a bare -1 */
+        return umbra_alloc_failures() != failures ? UMBRA_ENOMEM : UMBRA_EINVAL;
     }
     return 0;
 }
@@ -143,9 +155,13 @@ int umbra_json_get_int(const json_t *obj, const char *key, int64_t *out, char *e
 int umbra_json_get_hex(const json_t *obj, const char *key, uint8_t *out, size_t len, char *err, size_t errcap) {
     const char *s;
     int rc = umbra_json_get_string(obj, key, &s, err, errcap);
-    if (rc) return rc;
+    if (rc) {
+        if (out && len) memset(out, 0, len);
+        return rc;
+    }
     size_t n = json_string_length(json_object_get(obj, key));
     if (n != umbra_hex_len(len) || umbra_hex_decode(out, len, s, n) != (int)len) {
+        if (out && len) memset(out, 0, len);
         set_err(err, errcap, "member \"%s\" must be %zu bytes of hex", key, len);
         return UMBRA_EJSON;
     }

@@ -3,6 +3,7 @@
 #include "umbra/base.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void strerror_covers_table(void **state) {
@@ -57,6 +58,30 @@ static void alloc_failure_injection(void **state) {
     umbra_free(NULL);
 }
 
+/* A replacement calloc that trusts count * size, as a minimal custom allocator might. */
+static int naive_calls;
+static void *naive_calloc(size_t c, size_t s) {
+    naive_calls++;
+    void *p = malloc(c * s);
+    if (p) memset(p, 0, c * s);
+    return p;
+}
+
+static void calloc_overflow_never_reaches_the_hook(void **state) {
+    (void)state;
+    assert_int_equal(umbra_replace_allocator(malloc, realloc, naive_calloc, free), 0);
+    naive_calls = 0;
+    assert_null(umbra_calloc(SIZE_MAX / 2 + 2, 2)); /* wraps to 2 bytes in the hook */
+    assert_null(umbra_calloc((size_t)1 << 33, (size_t)1 << 33));
+    assert_int_equal(naive_calls, 0);
+    void *p = umbra_calloc(3, 5);
+    assert_non_null(p);
+    assert_int_equal(naive_calls, 1);
+    umbra_free(p);
+    assert_int_equal(umbra_replace_allocator(malloc, realloc, calloc, free), 0);
+    assert_int_equal(umbra_replace_allocator(NULL, realloc, calloc, free), UMBRA_EINVAL);
+}
+
 static void ct_equal_and_wipe(void **state) {
     (void)state;
     uint8_t x[33], y[33];
@@ -65,6 +90,14 @@ static void ct_equal_and_wipe(void **state) {
     assert_int_equal(umbra_ct_equal(x, y, sizeof x), 0);
     y[32] ^= 0x80;
     assert_int_equal(umbra_ct_equal(x, y, sizeof x), -1);
+    /* Any single differing bit anywhere is seen; zero length is equal. */
+    for (size_t i = 0; i < sizeof x; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(y, x, sizeof y);
+            y[i] ^= (uint8_t)(1u << bit);
+            assert_int_equal(umbra_ct_equal(x, y, sizeof x), -1);
+        }
+    assert_int_equal(umbra_ct_equal(x, y, 0), 0);
     umbra_wipe(x, sizeof x);
     for (size_t i = 0; i < sizeof x; i++) assert_int_equal(x[i], 0);
 }
@@ -74,6 +107,7 @@ int main(void) {
         cmocka_unit_test(strerror_covers_table),
         cmocka_unit_test(errno_mapping),
         cmocka_unit_test(alloc_failure_injection),
+        cmocka_unit_test(calloc_overflow_never_reaches_the_hook),
         cmocka_unit_test(ct_equal_and_wipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

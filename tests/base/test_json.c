@@ -49,7 +49,7 @@ static void file_load_with_cap(void **state) {
     assert_int_equal(umbra_json_load_file(path, strlen(doc), &j, err, sizeof err), 0);
     const char *s;
     int64_t n;
-    uint8_t key[3];
+    uint8_t key[4];
     assert_int_equal(umbra_json_get_string(j, "name", &s, err, sizeof err), 0);
     assert_string_equal(s, "umbra");
     assert_int_equal(umbra_json_get_int(j, "n", &n, err, sizeof err), 0);
@@ -57,6 +57,7 @@ static void file_load_with_cap(void **state) {
     assert_int_equal(umbra_json_get_hex(j, "key", key, 3, err, sizeof err), 0);
     assert_memory_equal(key, "\x00\xff\x10", 3);
     assert_int_equal(umbra_json_get_hex(j, "key", key, 4, err, sizeof err), UMBRA_EJSON);
+    assert_memory_equal(key, "\0\0\0\0", 4); /* output zeroed on failure */
     assert_int_equal(umbra_json_get_int(j, "name", &n, err, sizeof err), UMBRA_EJSON);
     assert_non_null(strstr(err, "\"name\" must be an integer"));
     assert_int_equal(umbra_json_get_string(j, "nope", &s, err, sizeof err), UMBRA_EJSON);
@@ -90,6 +91,21 @@ static void dumps_round_trip(void **state) {
     assert_int_equal(small.len, 2);
     assert_string_equal((char *)small.data, "ab");
     umbra_buf_free(&small);
+    /* ... also when the piece that overflows is long and the cap is far from the current
+     * length (jansson hands a whole unescaped string run to the callback at once). */
+    static char longtxt[301];
+    memset(longtxt, 'x', 300);
+    json_t *big = json_pack("[s]", longtxt);
+    assert_non_null(big);
+    umbra_buf_init(&small, 200);
+    assert_int_equal(umbra_json_dumps(big, 0, &small), UMBRA_ETOOBIG);
+    assert_int_equal(small.len, 0);
+    umbra_buf_free(&small);
+    umbra_buf_init(&small, 400);
+    assert_int_equal(umbra_json_dumps(big, 0, &small), 0);
+    assert_int_equal(small.len, 304);
+    umbra_buf_free(&small);
+    json_decref(big);
     /* write_file + load_file round trip. */
     char path[512];
     snprintf(path, sizeof path, "%s/w.json", tu_tmpdir());
