@@ -73,6 +73,9 @@ typedef struct us_config {
     uint32_t max_streams;              /* peer-opened streams open at once [128] */
     uint64_t rekey_after;              /* packets per key before rekey [0 = RFC 9001 §6.6] */
     int keepalive;                     /* send PING every idle/3 when quiet [0] */
+    int require_retry;                 /* server: demand a Retry token first (§9) [0] */
+    const uint8_t *retry_key;          /* server: 32-byte HMAC key for Retry tokens (not
+                                          copied; required with require_retry) */
     int no_pacing;                     /* disable the pacer (tests, TCP leg) [0] */
 } us_config;
 UMBRA_API void us_config_default(us_config *cfg);
@@ -95,7 +98,11 @@ UMBRA_API int us_conn_new_client(const us_config *cfg, const void *peer_addr, si
  * Handshaking, ServerHello queued) and returns 0 with *out. Otherwise *out = NULL and:
  *   UMBRA_EVERSION  — unsupported version; a VersionNegotiation packet was written to
  *                     (reply, reply_cap) and *reply_len set (send it to `from`);
- *   UMBRA_EPEER_KEY — the hello is for another server key (drop silently);
+ *   UMBRA_EPEER_KEY — the hello is for another server key; a KeyMismatch reply was
+ *                     written (send it);
+ *   UMBRA_EAGAIN    — cfg->require_retry and the hello had no token: a Retry packet was
+ *                     written (send it); no state was kept;
+ *   UMBRA_EAUTH     — the hello's Retry token is invalid or expired (drop);
  *   UMBRA_EMALFORMED / UMBRA_EPROTO — not a ClientHello (drop);
  *   UMBRA_ENOMEM, crypto errors. reply may be NULL (then no VN is produced). */
 UMBRA_API int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const void *from,

@@ -433,7 +433,8 @@ static void on_local_conn(uv_stream_t *server, int status) {
 static void usage(FILE *f, int is_server) {
     if (is_server)
         fprintf(f,
-                "usage: umbra listen [HOST:]PORT [--udp | --tcp] [--forward HOST:PORT] [--home DIR]\n\n"
+                "usage: umbra listen [HOST:]PORT [--udp | --tcp] [--forward HOST:PORT] [--retry]\n"
+                "                    [--home DIR]\n\n"
                 "Accepts post-quantum secure sessions (docs/PROTOCOL.md) with this node's identity\n"
                 "(`umbra id`; clients pin its peer key). Without --forward, the first peer's stream\n"
                 "is piped to stdout and stdin is sent back to it; the command exits when that\n"
@@ -453,6 +454,8 @@ static void usage(FILE *f, int is_server) {
             "  --udp            UDP datagrams (default)\n"
             "  --tcp            TCP with 4-byte length framing\n"
             "  --forward ADDR   TCP port forward (see above)\n"
+            "  --retry          listen, UDP: make clients prove their address with a Retry\n"
+            "                   token before any public-key work (DoS protection)\n"
             "  --home DIR       state directory (default $UMBRA_HOME, else ~/.local/share/umbra)\n"
             "  -h, --help       this help\n\n"
             "exit codes: 0 ok, 1 failure (unreachable peer, version mismatch, I/O),\n"
@@ -503,12 +506,14 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
     a.is_server = is_server;
     a.leg = US_LEG_UDP;
     const char *addr = NULL, *peer_key = NULL, *home_opt = NULL, *fwd = NULL;
+    int retry = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--udp")) a.leg = US_LEG_UDP;
         else if (!strcmp(o, "--tcp")) a.leg = US_LEG_TCP;
         else if (!strcmp(o, "--peer-key") && i + 1 < argc && !is_server) peer_key = argv[++i];
         else if (!strcmp(o, "--home") && i + 1 < argc) home_opt = argv[++i];
+        else if (!strcmp(o, "--retry") && is_server) retry = 1;
         else if (!strcmp(o, "--forward") && i + 1 < argc) fwd = argv[++i];
         else if (o[0] == '-' && o[1]) {
             usage(stderr, is_server);
@@ -554,6 +559,7 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
         cfg.peer = &pk;
     }
     cfg.keepalive = 1;
+    cfg.require_retry = retry; /* the endpoint draws the token key */
     uv_loop_t loop;
     uv_loop_init(&loop);
     a.loop = &loop;

@@ -86,7 +86,7 @@ struct us_conn {
     size_t hello_len;
     uint8_t esk[32];
     uint8_t ss_s[32];
-    uint8_t hello_pending, key_mismatch_pending;
+    uint8_t hello_pending, got_retry;
     unsigned hello_tries;
     uint64_t hello_deadline, hs_deadline;
     int aead;
@@ -395,6 +395,27 @@ void us_conn_free(us_conn *c) {
 
 static const uint8_t LOCAL0[1] = {0};
 
+#define RETRY_TOKEN_LEN 24
+#define RETRY_LIFETIME_NS 10000000000ull
+
+/* token = expiry:8 || HMAC-SHA256(key, "umbra retry" || addr || cid_c || expiry)[0..16] */
+static void retry_token(uint8_t out[RETRY_TOKEN_LEN], const uint8_t key[32], const void *addr,
+                        size_t addr_len, const uint8_t cid[US_CID_LEN], uint64_t expiry) {
+    uint8_t msg[11 + US_ADDR_MAX + US_CID_LEN + 8], mac[32];
+    size_t k = 0;
+    memcpy(msg, "umbra retry", 11);
+    k = 11;
+    memcpy(msg + k, addr, addr_len);
+    k += addr_len;
+    memcpy(msg + k, cid, US_CID_LEN);
+    k += US_CID_LEN;
+    us__put64(msg + k, expiry);
+    k += 8;
+    uc_hmac_sha256(mac, key, 32, msg, k);
+    us__put64(out, expiry);
+    memcpy(out + 8, mac, 16);
+}
+
 int us_conn_new_client(const us_config *cfg, const void *peer_addr, size_t addr_len, uint64_t now,
                        us_conn **out) {
     *out = NULL;
@@ -502,6 +523,30 @@ int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const voi
         return rc;
     }
     if (rc) return UMBRA_EMALFORMED;
+    int addr_validated = 0;
+    if (cfg->require_retry) {
+        if (!cfg->retry_key) return UMBRA_EINVAL;
+        if (ch.token_len == 0) {
+            /* PROTOCOL.md §9: stateless Retry carrying an address-bound token */
+            if (reply && reply_len && reply_cap >= 15 + RETRY_TOKEN_LEN) {
+                reply[0] = US_PT_RETRY;
+                us__put32(reply + 1, US_VERSION);
+                memcpy(reply + 5, ch.cid, US_CID_LEN);
+                us__put16(reply + 13, RETRY_TOKEN_LEN);
+                retry_token(reply + 15, cfg->retry_key, from, from_len, ch.cid, now + RETRY_LIFETIME_NS);
+                *reply_len = 15 + RETRY_TOKEN_LEN;
+            }
+            return UMBRA_EAGAIN;
+        }
+        uint8_t want[RETRY_TOKEN_LEN];
+        if (ch.token_len != RETRY_TOKEN_LEN) return UMBRA_EAUTH;
+        uint64_t expiry = us__get64(ch.token);
+        retry_token(want, cfg->retry_key, from, from_len, ch.cid, expiry);
+        if (umbra_ct_equal(want, ch.token, RETRY_TOKEN_LEN) != 0 || expiry < now ||
+            expiry > now + RETRY_LIFETIME_NS)
+            return UMBRA_EAUTH;
+        addr_validated = 1;
+    }
     uint8_t kid[32];
     us_key_id(kid, umbra_identity_xwing_pk(cfg->identity), umbra_identity_compsig_pk(cfg->identity));
     if (umbra_ct_equal(kid, ch.key_id, 32) != 0) {
@@ -527,6 +572,7 @@ int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const voi
     if (pid < 0) { rc = pid; goto fail; }
     us__paths_set_primary(&c->paths, pid);
     us__paths_on_recv(&c->paths, pid, n, now);
+    if (addr_validated) us__paths_set_validated(&c->paths, pid, now);
     c->tx_path = pid;
     uint8_t ss_e[32], th[32];
     rc = umbra_identity_decaps(c->identity, c->ss_s, ch.ct_s);
@@ -1028,6 +1074,22 @@ int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, siz
                 for (int i = 0; i < k; i++) ours |= v[i] == US_VERSION;
                 if (!ours) rc = UMBRA_EVERSION; /* a list with our version is a forgery */
             }
+        }
+        break;
+    case US_PT_RETRY:
+        /* one Retry per attempt: resend the hello with the token (PROTOCOL.md §9) */
+        if (!c->is_server && c->state == US_STATE_HANDSHAKING && c->hello && !c->got_retry && n >= 15 &&
+            us__get32(pkt + 1) == US_VERSION && memcmp(pkt + 5, c->cid_own, US_CID_LEN) == 0) {
+            size_t tl = us__get16(pkt + 13);
+            if (tl == 0 || tl > US_TOKEN_MAX || n != 15 + tl) break;
+            uint8_t *h = umbra_realloc(c->hello, US_CLIENT_HELLO_MIN + tl);
+            if (!h) break;
+            us__put16(h + 2415, (uint16_t)tl);
+            memcpy(h + US_CLIENT_HELLO_MIN, pkt + 15, tl);
+            c->hello = h;
+            c->hello_len = US_CLIENT_HELLO_MIN + tl;
+            c->hello_pending = 1;
+            c->got_retry = 1;
         }
         break;
     case US_PT_KEY_MISMATCH:

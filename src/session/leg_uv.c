@@ -40,6 +40,7 @@ struct us_endpoint {
     us_session *sessions;
     struct sockaddr_storage server;   /* client: where to connect */
     int port;
+    uint8_t retry_key[32];
     uint8_t rbuf[RECV_BUF];
     uint8_t sbuf[US_MAX_PACKET + 4];
 };
@@ -447,6 +448,12 @@ int us_endpoint_new(void *loop, const us_config *cfg, int leg, const us_callback
         e->cfg.max_packet = US_MAX_PACKET;
         e->cfg.no_pacing = 1;
     }
+    if (leg == US_LEG_TCP) e->cfg.require_retry = 0; /* the TCP handshake validated the address */
+    if (e->cfg.require_retry) {
+        if (cfg->retry_key) memcpy(e->retry_key, cfg->retry_key, 32);
+        else uc_random(e->retry_key, 32);
+        e->cfg.retry_key = e->retry_key;
+    }
     e->leg = leg;
     if (cb) e->cb = *cb;
     e->ud = ud;
@@ -613,6 +620,7 @@ static void on_endpoint_handle_closed(uv_handle_t *h) {
 
 void us_endpoint_free(us_endpoint *e) {
     if (!e) return;
+    umbra_wipe(e->retry_key, sizeof e->retry_key);
     e->freeing = 1;
     e->handles = 1; /* the timer */
     while (e->sessions) {

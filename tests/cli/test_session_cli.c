@@ -107,7 +107,7 @@ static int setup(void **st) {
     return 0;
 }
 
-static void pipe_case(const char *leg, size_t cbytes, size_t sbytes) {
+static void pipe_case_x(const char *leg, const char *extra, size_t cbytes, size_t sbytes) {
     char in_c[600], in_s[600], out_c[600], out_s[600], err_c[600], err_s[600], key[700], addr[64];
     path(in_c, sizeof in_c, "in_c");
     path(in_s, sizeof in_s, "in_s");
@@ -120,7 +120,7 @@ static void pipe_case(const char *leg, size_t cbytes, size_t sbytes) {
     write_random(in_s, sbytes, 2);
     int port = free_port(strcmp(leg, "--tcp") ? SOCK_DGRAM : SOCK_STREAM);
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-    char *la[] = {"umbra", "listen", addr, (char *)leg, NULL};
+    char *la[] = {"umbra", "listen", addr, (char *)leg, (char *)extra, NULL};
     pid_t ls = spawn(in_s, out_s, err_s, la);
     usleep(300000);
     char *ca[] = {"umbra", "connect", addr, (char *)leg, "--peer-key", key, NULL};
@@ -139,6 +139,8 @@ static void pipe_case(const char *leg, size_t cbytes, size_t sbytes) {
     assert_true(files_equal(in_s, out_c));
 }
 
+static void pipe_case(const char *leg, size_t cbytes, size_t sbytes) { pipe_case_x(leg, NULL, cbytes, sbytes); }
+
 static size_t cli_bytes(void) {
 #ifdef UMBRA_SANITIZE
     return 1u << 20;
@@ -149,6 +151,7 @@ static size_t cli_bytes(void) {
 
 static void test_pipe_udp(void **st) { (void)st; pipe_case("--udp", cli_bytes(), 300000); }
 static void test_pipe_tcp(void **st) { (void)st; pipe_case("--tcp", cli_bytes(), 300000); }
+static void test_pipe_udp_retry(void **st) { (void)st; pipe_case_x("--udp", "--retry", 100000, 1000); }
 
 static void expect_failure(char *const args[], int want_rc, const char *want_msg) {
     char in[600], out[600], err[600];
@@ -317,7 +320,8 @@ int main(void) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help),          cmocka_unit_test(test_pipe_udp),
-        cmocka_unit_test(test_pipe_tcp),      cmocka_unit_test(test_wrong_key),
+        cmocka_unit_test(test_pipe_tcp),      cmocka_unit_test(test_pipe_udp_retry),
+        cmocka_unit_test(test_wrong_key),
         cmocka_unit_test(test_unreachable),   cmocka_unit_test(test_version_mismatch),
         cmocka_unit_test(test_forward),
     };

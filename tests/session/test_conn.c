@@ -40,6 +40,8 @@ typedef struct sim {
     int drop_to_client_hello; /* drop the first ServerHello */
     int corrupt_server_hello;
     int bad_version;
+    int tamper_token;
+    int retries_sent;
     /* transfer */
     uint64_t to_send, sent, recvd;
     uint32_t sid;
@@ -128,6 +130,10 @@ static void deliver(sim *s, pkt *p) {
         static const uint8_t saddr[1] = {'S'};
         /* the simulated server speaks only version 2 (the client's hello was bent to 9) */
         if (rl && s->bad_version && reply[0] == US_PT_VERSION_NEG) us__put32(reply + 14, 2);
+        if (rl && reply[0] == US_PT_RETRY) {
+            s->retries_sent++;
+            if (s->tamper_token) reply[rl - 1] ^= 1;
+        }
         if (rl) link_send(s, 0, reply, rl, saddr, 1);
         return;
     }
@@ -593,6 +599,31 @@ static void test_migration(void **st) {
     sim_free(&s);
 }
 
+static void test_retry(void **st) {
+    (void)st;
+    for (int tamper = 0; tamper < 2; tamper++) {
+        sim s;
+        sim_init(&s, 30 + (uint64_t)tamper);
+        uint8_t key[32];
+        uc_random(key, sizeof key);
+        s.scfg.require_retry = 1;
+        s.scfg.retry_key = key;
+        s.tamper_token = tamper;
+        s.ccfg.handshake_timeout_ns = 3000 * MS;
+        sim_connect(&s);
+        if (!tamper) {
+            assert_true(run_until(&s, both_connected, 5000 * MS));
+            assert_int_equal(s.retries_sent, 1);
+            do_transfer(&s, 100000, 60000 * MS);
+        } else {
+            assert_true(run_until(&s, cli_closed, 10000 * MS));
+            assert_int_equal(s.srv_accept_rc, UMBRA_EAUTH); /* the forged token was refused */
+            assert_null(s.srv);
+        }
+        sim_free(&s);
+    }
+}
+
 static void test_abort_close(void **st) {
     (void)st;
     sim s;
@@ -621,6 +652,7 @@ int main(void) {
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_migration),
         cmocka_unit_test(test_abort_close),
+        cmocka_unit_test(test_retry),
         cmocka_unit_test(test_lossy_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
