@@ -453,6 +453,31 @@ static void test_guest_writefile(void **state) {
 }
 
 
+/* File-system operations in a writable grant (mkdir, pwrite/pread, ftruncate, rename,
+ * symlink/readlink, hard links, utimensat, unlink, rmdir and their errors) behave as on
+ * the host: same output as the native build run in its own directory. */
+static void test_guest_fsops(void **state) {
+    (void)state;
+    NEED_GUESTS();
+    const char *nd = tu_tmpdir(), *wd = tu_tmpdir();
+    const char *nat[] = {nd};
+    const char *was[] = {"/w"};
+    struct dir_grant g = {wd, "/w", UW_WASI_DIR_WRITE};
+    differential("fsops", nat, was, 1, &g, 1, NULL, NULL);
+    /* Read-only: every modification is refused and nothing is created. */
+    const char *rd = tu_tmpdir();
+    struct dir_grant r = {rd, "/w", UW_WASI_DIR_READ};
+    umbra_buf out;
+    uw_trap t;
+    assert_int_equal(run_api("fsops", was, 1, &r, 1, NULL, NULL, &out, &t), 1);
+    assert_string_equal((const char *)out.data, "mkdir a: EROFS\nmkdir a again: EROFS\nmkdir a/b: EROFS\n"
+                                                "mkdir x/y: EROFS\ncreate: fail\n");
+    umbra_buf_free(&out);
+    char p[600];
+    snprintf(p, sizeof p, "%s/a", rd);
+    assert_int_equal(access(p, F_OK), -1);
+}
+
 /* Many entries with long names: fd_readdir fills wasi-libc's buffer several times over and
  * hits the partial-entry path; the listing must equal the native one. */
 static void test_guest_readdir_many(void **state) {
@@ -891,6 +916,7 @@ int main(void) {
         cmocka_unit_test(test_guest_readfile),
         cmocka_unit_test(test_guest_escape),
         cmocka_unit_test(test_guest_writefile),
+        cmocka_unit_test(test_guest_fsops),
         cmocka_unit_test(test_guest_readdir_many),
         cmocka_unit_test(test_reset_reuse),
         cmocka_unit_test(test_custom_getter),
