@@ -50,7 +50,7 @@ typedef struct umbra_peer_key {
 
 /* Loads the identity from `home`/identity.key, or creates one there on first use: creates
  * `home` (mkdir -p, 0700; an existing home open to group/others is narrowed to 0700 with a
- * warning), generates fresh keys, writes identity.key (0600, exclusively: a concurrent
+ * warning, or refused with UMBRA_EPERM when that chmod fails), generates fresh keys, writes identity.key (0600, exclusively: a concurrent
  * creator's key wins and is loaded instead) and identity.pub. *created (may be NULL) is set
  * to 1 when a new identity was made. An existing but unreadable, corrupt or truncated file
  * is an error (never silently replaced). Errors: those of umbra_identity_load() and of

@@ -8,6 +8,13 @@
 
 #include "umbra/crypto.h"
 
+/* Zeroes the 32-byte output of a refused operation and returns rc (style: outputs are 0 on
+ * failure, so a caller that ignores the code never uses a stale element). */
+static int refuse(uint8_t out[32], int rc) {
+    memset(out, 0, 32);
+    return rc;
+}
+
 /* ---- scalars mod L -------------------------------------------------------------------- */
 
 void uc_sc25519_random(uint8_t s[32]) {
@@ -51,32 +58,23 @@ void uc_ristretto255_from_hash(uint8_t p[32], const uint8_t h[64]) {
 }
 
 int uc_ristretto255_scalarmult(uint8_t q[32], const uint8_t s[32], const uint8_t p[32]) {
-    if (!crypto_core_ristretto255_is_valid_point(p)) {
-        memset(q, 0, 32);
-        return UMBRA_EBADKEY;
-    }
+    if (!crypto_core_ristretto255_is_valid_point(p)) return refuse(q, UMBRA_EBADKEY);
     /* libsodium fails exactly when the product is the identity. */
-    if (crypto_scalarmult_ristretto255(q, s, p) != 0) {
-        memset(q, 0, 32);
-        return UMBRA_EWEAKKEY;
-    }
+    if (crypto_scalarmult_ristretto255(q, s, p) != 0) return refuse(q, UMBRA_EWEAKKEY);
     return 0;
 }
 
 int uc_ristretto255_scalarmult_base(uint8_t q[32], const uint8_t s[32]) {
-    if (crypto_scalarmult_ristretto255_base(q, s) != 0) {
-        memset(q, 0, 32);
-        return UMBRA_EWEAKKEY;
-    }
+    if (crypto_scalarmult_ristretto255_base(q, s) != 0) return refuse(q, UMBRA_EWEAKKEY);
     return 0;
 }
 
 int uc_ristretto255_add(uint8_t r[32], const uint8_t p[32], const uint8_t q[32]) {
-    return crypto_core_ristretto255_add(r, p, q) == 0 ? 0 : UMBRA_EBADKEY;
+    return crypto_core_ristretto255_add(r, p, q) == 0 ? 0 : refuse(r, UMBRA_EBADKEY);
 }
 
 int uc_ristretto255_sub(uint8_t r[32], const uint8_t p[32], const uint8_t q[32]) {
-    return crypto_core_ristretto255_sub(r, p, q) == 0 ? 0 : UMBRA_EBADKEY;
+    return crypto_core_ristretto255_sub(r, p, q) == 0 ? 0 : refuse(r, UMBRA_EBADKEY);
 }
 
 /* ---- Ed25519 group -------------------------------------------------------------------- */
@@ -86,33 +84,24 @@ int uc_ed25519_point_check(const uint8_t p[32]) {
 }
 
 int uc_ed25519_point_scalarmult(uint8_t q[32], const uint8_t s[32], const uint8_t p[32]) {
-    if (!crypto_core_ed25519_is_valid_point(p)) {
-        memset(q, 0, 32);
-        return UMBRA_EBADKEY;
-    }
-    if (crypto_scalarmult_ed25519_noclamp(q, s, p) != 0) {
-        memset(q, 0, 32);
-        return UMBRA_EWEAKKEY;
-    }
+    if (!crypto_core_ed25519_is_valid_point(p)) return refuse(q, UMBRA_EBADKEY);
+    if (crypto_scalarmult_ed25519_noclamp(q, s, p) != 0) return refuse(q, UMBRA_EWEAKKEY);
     return 0;
 }
 
 int uc_ed25519_point_scalarmult_base(uint8_t q[32], const uint8_t s[32]) {
-    if (crypto_scalarmult_ed25519_base_noclamp(q, s) != 0) {
-        memset(q, 0, 32);
-        return UMBRA_EWEAKKEY;
-    }
+    if (crypto_scalarmult_ed25519_base_noclamp(q, s) != 0) return refuse(q, UMBRA_EWEAKKEY);
     return 0;
 }
 
 int uc_ed25519_point_add(uint8_t r[32], const uint8_t p[32], const uint8_t q[32]) {
     if (!crypto_core_ed25519_is_valid_point(p) || !crypto_core_ed25519_is_valid_point(q))
-        return UMBRA_EBADKEY;
-    return crypto_core_ed25519_add(r, p, q) == 0 ? 0 : UMBRA_EBADKEY;
+        return refuse(r, UMBRA_EBADKEY);
+    return crypto_core_ed25519_add(r, p, q) == 0 ? 0 : refuse(r, UMBRA_EBADKEY);
 }
 
 int uc_ed25519_point_sub(uint8_t r[32], const uint8_t p[32], const uint8_t q[32]) {
     if (!crypto_core_ed25519_is_valid_point(p) || !crypto_core_ed25519_is_valid_point(q))
-        return UMBRA_EBADKEY;
-    return crypto_core_ed25519_sub(r, p, q) == 0 ? 0 : UMBRA_EBADKEY;
+        return refuse(r, UMBRA_EBADKEY);
+    return crypto_core_ed25519_sub(r, p, q) == 0 ? 0 : refuse(r, UMBRA_EBADKEY);
 }

@@ -309,7 +309,7 @@ static void sync_pub_file(const umbra_identity *id) {
     have = want + LINE + 1;
     if (umbra_identity_peer_key(id, want, LINE + 1) != UMBRA_PEER_KEY_LEN) goto out;
     want[UMBRA_PEER_KEY_LEN] = '\n';
-    int fd = open(id->pub_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open(id->pub_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); /* no FIFO stalls */
     if (fd >= 0) {
         ssize_t r = read(fd, have, LINE + 1);
         close(fd);
@@ -341,11 +341,15 @@ int umbra_identity_load_or_create(const char *home, umbra_identity **out, int *c
     }
     if (stat(home, &st) == 0 && (st.st_mode & 077)) {
         /* The directory only has to keep others from listing/creating files: narrowing it
-         * is safe, unlike a key file that may already have been read. */
-        if (chmod(home, 0700) == 0)
-            umbra_warn("%s had mode %04o; changed it to 0700", home, (unsigned)(st.st_mode & 07777));
-        else
-            umbra_warn("%s has mode %04o and cannot be changed to 0700", home, (unsigned)(st.st_mode & 07777));
+         * is safe, unlike a key file that may already have been read. A home that stays
+         * open (someone else's directory) would let others replace or remove our files. */
+        if (chmod(home, 0700) != 0) {
+            int e = errno;
+            set_err(err, errcap, "%s has mode %04o and cannot be changed to 0700 (%s); refusing to keep keys there",
+                    home, (unsigned)(st.st_mode & 07777), strerror(e));
+            return UMBRA_EPERM;
+        }
+        umbra_warn("%s had mode %04o; changed it to 0700", home, (unsigned)(st.st_mode & 07777));
     }
     for (int attempt = 0; attempt < 2; attempt++) {
         rc = umbra_identity_load(home, &id, err, errcap);

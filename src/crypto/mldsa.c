@@ -45,6 +45,7 @@ int uc_mldsa65_keypair_derand(uint8_t pk[1952], uint8_t sk[4032], const uint8_t 
     umbra__pq_rng_script(NULL, 0);
     if (left != 0) {
         sodium_memzero(sk, SKB);
+        memset(pk, 0, PKB);
         return UMBRA_EINTERNAL;
     }
     return 0;
@@ -99,6 +100,12 @@ static void challenge_hash(uint8_t ctilde[CTILDEBYTES], const uint8_t mu[CRHBYTE
     shake256_inc_absorb(&st, buf, sizeof buf);
     shake256_inc_finalize(&st);
     shake256_inc_squeeze(ctilde, CTILDEBYTES, &st);
+    /* In the signer, w1 of a rejected attempt is never published (FIPS 204 §3.6.3:
+     * intermediate values of rejected iterations must not leak), so neither the packed w1
+     * nor the Keccak state that absorbed it outlives this call. PQClean keeps the state
+     * on the heap and frees it unwiped: wipe it first. */
+    sodium_memzero(buf, sizeof buf);
+    sodium_memzero(st.ctx, PQC_SHAKEINCCTX_BYTES);
     shake256_inc_ctx_release(&st);
 }
 
@@ -122,7 +129,9 @@ static int sign_mu(uint8_t sig[SIGB], const uint8_t mu[CRHBYTES], const uint8_t 
     memcpy(s.krm, s.key, SEEDBYTES);
     memcpy(s.krm + SEEDBYTES, rnd, RNDBYTES);
     memcpy(s.krm + SEEDBYTES + RNDBYTES, mu, CRHBYTES);
-    shake256(s.rhopp, CRHBYTES, s.krm, sizeof s.krm);
+    /* uc_shake256 (OpenSSL) cleanses its Keccak state; PQClean's shake256() would free a
+     * heap state that absorbed K unwiped. */
+    uc_shake256(s.rhopp, CRHBYTES, s.krm, sizeof s.krm);
     /* lines 1-5: A-hat = ExpandA(rho); s1, s2, t0 into the NTT domain */
     PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_expand(s.mat, s.rho);
     PQCLEAN_MLDSA65_CLEAN_polyvecl_ntt(&s.s1);
