@@ -29,6 +29,27 @@
 
 void uw__wasi_force_walk(int on); /* wasi.c test hook */
 
+/* Temporary directories made by this test are removed at the end (tu_tmpdir keeps them). */
+static char *made_dirs[256];
+static int nmade;
+static const char *wasi_tmpdir(void) {
+    const char *d = tu_tmpdir();
+    if (nmade < 256) made_dirs[nmade++] = strdup(d);
+    return d;
+}
+#define tu_tmpdir() wasi_tmpdir()
+static void remove_tmpdirs(void) {
+    for (int i = 0; i < nmade; i++) {
+        char cmd[400];
+        if (strncmp(made_dirs[i], "/tmp/", 5) == 0 || getenv("TMPDIR")) {
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", made_dirs[i]);
+            if (system(cmd) != 0) fprintf(stderr, "test_wasi: could not remove %s\n", made_dirs[i]);
+        }
+        free(made_dirs[i]);
+    }
+    nmade = 0;
+}
+
 /* ---- helpers ---------------------------------------------------------------------------------- */
 static char guest_dir[1024];
 
@@ -712,6 +733,124 @@ static void test_abi_edges(void **state) {
     umbra_buf_free(&out);
 }
 
+/* Hostile arguments: every WASI function (except proc_exit and poll_oneoff, which stop or
+ * sleep by design) is called thousands of times with pseudo-random arguments — pointers
+ * in and around the one-page memory, small and huge lengths, random fds, flags and
+ * offsets. Every call must return an errno in 0..76; nothing may trap or crash, and the
+ * granted (read-only) directory must stay unchanged. */
+static const struct {
+    const char *name, *params;
+} wasi_sigs[] = {
+    {"args_get", "ii"}, {"args_sizes_get", "ii"}, {"environ_get", "ii"}, {"environ_sizes_get", "ii"},
+    {"clock_res_get", "ii"}, {"clock_time_get", "iIi"}, {"fd_advise", "iIIi"}, {"fd_allocate", "iII"},
+    {"fd_close", "i"}, {"fd_datasync", "i"}, {"fd_fdstat_get", "ii"}, {"fd_fdstat_set_flags", "ii"},
+    {"fd_fdstat_set_rights", "iII"}, {"fd_filestat_get", "ii"}, {"fd_filestat_set_size", "iI"},
+    {"fd_filestat_set_times", "iIIi"}, {"fd_pread", "iiiIi"}, {"fd_prestat_get", "ii"},
+    {"fd_prestat_dir_name", "iii"}, {"fd_pwrite", "iiiIi"}, {"fd_read", "iiii"}, {"fd_readdir", "iiiIi"},
+    {"fd_renumber", "ii"}, {"fd_seek", "iIii"}, {"fd_sync", "i"}, {"fd_tell", "ii"}, {"fd_write", "iiii"},
+    {"path_create_directory", "iii"}, {"path_filestat_get", "iiiii"}, {"path_filestat_set_times", "iiiiIIi"},
+    {"path_link", "iiiiiii"}, {"path_open", "iiiiiIIii"}, {"path_readlink", "iiiiii"},
+    {"path_remove_directory", "iii"}, {"path_rename", "iiiiii"}, {"path_symlink", "iiiii"},
+    {"path_unlink_file", "iii"}, {"proc_raise", "i"}, {"sched_yield", ""}, {"random_get", "ii"},
+    {"sock_accept", "iii"}, {"sock_recv", "iiiiii"}, {"sock_send", "iiiii"}, {"sock_shutdown", "ii"},
+};
+
+static void test_hostile_arguments(void **state) {
+    (void)state;
+    if (!engine_ready()) skip();
+    umbra_buf w;
+    umbra_buf_init(&w, 1 << 20);
+    umbra_buf_printf(&w, "(module\n");
+    size_t nf = sizeof wasi_sigs / sizeof wasi_sigs[0];
+    for (size_t i = 0; i < nf; i++) {
+        umbra_buf_printf(&w, "  (import \"wasi_snapshot_preview1\" \"%s\" (func $f%zu", wasi_sigs[i].name, i);
+        if (*wasi_sigs[i].params) {
+            umbra_buf_printf(&w, " (param");
+            for (const char *c = wasi_sigs[i].params; *c; c++) umbra_buf_printf(&w, " %s", *c == 'I' ? "i64" : "i32");
+            umbra_buf_printf(&w, ")");
+        }
+        umbra_buf_printf(&w, " (result i32)))\n");
+    }
+    umbra_buf_printf(&w,
+                     "  (memory (export \"memory\") 1)\n"
+                     "  (global $s (mut i64) (i64.const 88172645463325252))\n"
+                     "  (global $bad (mut i32) (i32.const 0))\n"
+                     "  (func $r (result i64)\n"
+                     "    (global.set $s (i64.xor (global.get $s) (i64.shl (global.get $s) (i64.const 13))))\n"
+                     "    (global.set $s (i64.xor (global.get $s) (i64.shr_u (global.get $s) (i64.const 7))))\n"
+                     "    (global.set $s (i64.xor (global.get $s) (i64.shl (global.get $s) (i64.const 17))))\n"
+                     "    (global.get $s))\n"
+                     /* i32 argument: a pointer near the memory, a small number, any value, a length */
+                     "  (func $a (result i32) (local $v i64) (local.set $v (call $r))\n"
+                     "    (block $o (block $d (block $c (block $b (block $z\n"
+                     "      (br_table $z $b $c $d (i32.wrap_i64 (i64.and (local.get $v) (i64.const 3)))))\n"
+                     "      (return (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 70000)))))\n"
+                     "      (return (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 8)))))\n"
+                     "      (return (i32.wrap_i64 (i64.shr_u (local.get $v) (i64.const 16)))))\n"
+                     "      (return (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 300)))))\n"
+                     "    (i32.const 0))\n"
+                     "  (func $A (result i64) (local $v i64) (local.set $v (call $r))\n"
+                     "    (if (result i64) (i64.eqz (i64.and (local.get $v) (i64.const 1)))\n"
+                     "      (then (i64.rem_u (local.get $v) (i64.const 1000))) (else (local.get $v))))\n"
+                     "  (func $check (param $e i32) (if (i32.gt_u (local.get $e) (i32.const 76))\n"
+                     "    (then (global.set $bad (i32.add (global.get $bad) (i32.const 1))))))\n"
+                     "  (func (export \"fuzz\") (param $n i32) (result i32)\n"
+                     "    (loop $l\n");
+    for (size_t i = 0; i < nf; i++) {
+        umbra_buf_printf(&w, "      (call $check (call $f%zu", i);
+        for (const char *c = wasi_sigs[i].params; *c; c++) umbra_buf_printf(&w, " (call $%c)", *c == 'I' ? 'A' : 'a');
+        umbra_buf_printf(&w, "))\n");
+    }
+    umbra_buf_printf(&w,
+                     "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))\n"
+                     "      (br_if $l (local.get $n)))\n"
+                     "    (global.get $bad)))\n");
+    const char *path = wat((const char *)w.data);
+    umbra_buf_free(&w);
+
+    const char *dir = tu_tmpdir();
+    char f[600];
+    snprintf(f, sizeof f, "%s/keep.txt", dir);
+    assert_int_equal(umbra_file_write_atomic(f, "keep\n", 5, 0644), 0);
+    uw_engine *e = engine();
+    uw_module *m = load(e, path);
+    uw_wasi_ctx *c = NULL;
+    assert_int_equal(uw_wasi_ctx_new(&c), 0);
+    const char *argv[] = {"fuzz", "a", "bb"};
+    assert_int_equal(uw_wasi_ctx_set_args(c, 3, argv), 0);
+    assert_int_equal(uw_wasi_ctx_add_env(c, "K", "V"), 0);
+    assert_int_equal(uw_wasi_ctx_preopen(c, dir, "/d", UW_WASI_DIR_READ), 0);
+    assert_int_equal(uw_wasi_ctx_set_stdin_bytes(c, (const uint8_t *)"input", 5), 0);
+    umbra_buf out;
+    umbra_buf_init(&out, 1 << 20);
+    uw_wasi_ctx_set_output(c, capture, &out);
+    uw_instance_config ic = {.host_data = c};
+    uw_instance *in = NULL;
+    uw_trap t;
+    assert_int_equal(uw_instance_new(m, NULL, &ic, &in, &t), 0);
+    for (int round = 0; round < 4; round++) {
+        uw_val n = uw_val_i32(500), r = {.type = UW_I32};
+        int rc = uw_instance_call(in, "fuzz", &n, 1, &r, 1, &t);
+        if (rc) fail_msg("round %d: %s: %s", round, uw_trap_kind_text(t.kind), t.message);
+        assert_int_equal(r.of.i32, 0); /* no errno out of range */
+        uw_wasi_ctx_reset(c);          /* fds the guest renumbered/closed come back */
+    }
+    uw_instance_free(in);
+    uw_wasi_ctx_free(c);
+    uw_module_free(m);
+    uw_engine_free(e);
+    umbra_buf_free(&out);
+    /* The read-only grant is untouched: still exactly keep.txt with its content. */
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(umbra_file_read(f, 1 << 20, &data, &len), 0);
+    assert_string_equal((const char *)data, "keep\n");
+    umbra_free(data);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = keep.txt", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- umbra run --------------------------------------------------------------------------------- */
 static void umbra_run(const char *const *args, const char *stdin_text, struct proc_out *p) {
     const char *argv[40];
@@ -910,6 +1049,7 @@ int main(void) {
         cmocka_unit_test(test_ctx_api),
         cmocka_unit_test(test_cli_basics),
         cmocka_unit_test(test_abi_edges),
+        cmocka_unit_test(test_hostile_arguments),
         cmocka_unit_test(test_cli_modules),
         cmocka_unit_test(test_guests_stdout),
         cmocka_unit_test(test_guests_exit_codes),
@@ -923,5 +1063,7 @@ int main(void) {
         cmocka_unit_test(test_cli_guests),
     };
     signal(SIGPIPE, SIG_IGN);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    remove_tmpdirs();
+    return failed;
 }
