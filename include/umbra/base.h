@@ -96,8 +96,13 @@ typedef void *(*umbra_malloc_fn)(size_t);
 typedef void *(*umbra_realloc_fn)(void *, size_t);
 typedef void *(*umbra_calloc_fn)(size_t, size_t);
 typedef void (*umbra_free_fn)(void *);
+/* Installs the four hooks (all or none: UMBRA_EINVAL when any is NULL). Not thread-safe. */
 UMBRA_API int umbra_replace_allocator(umbra_malloc_fn m, umbra_realloc_fn r, umbra_calloc_fn c,
                                       umbra_free_fn f);
+/* The C library contracts, through the hooks: NULL on failure (including an injected one
+ * and a count * size overflow in umbra_calloc), a zero size still gives a unique pointer
+ * that umbra_free() accepts, umbra_realloc() leaves p valid when it fails, and
+ * umbra_free(NULL) is a no-op. */
 UMBRA_API void *umbra_malloc(size_t n);
 UMBRA_API void *umbra_calloc(size_t count, size_t size);
 UMBRA_API void *umbra_realloc(void *p, size_t n);
@@ -118,9 +123,14 @@ enum umbra_log_level { UMBRA_LOG_DEBUG = 0, UMBRA_LOG_INFO, UMBRA_LOG_WARN, UMBR
  * (before threads log); NULL restores the default stderr sink, which replaces control
  * characters with '?' so quoted input cannot inject terminal escapes. */
 typedef void (*umbra_log_sink)(int level, const char *msg, void *ud);
+/* Sets the threshold (UMBRA_LOG_*; UMBRA_LOG_OFF silences everything); any thread. */
 UMBRA_API void umbra_log_set_level(int level);
+/* The current threshold (read from UMBRA_LOG on first use). */
 UMBRA_API int umbra_log_get_level(void);
+/* Routes messages to sink(level, msg, ud) instead of stderr (NULL: back to stderr). */
 UMBRA_API void umbra_log_set_sink(umbra_log_sink sink, void *ud);
+/* Formats and emits one message when level >= the threshold (longer ones are truncated to
+ * 1023 bytes). Never fails. */
 UMBRA_API void umbra_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define umbra_debug(...) umbra_log(UMBRA_LOG_DEBUG, __VA_ARGS__)
 #define umbra_info(...) umbra_log(UMBRA_LOG_INFO, __VA_ARGS__)
@@ -151,16 +161,24 @@ typedef struct umbra_buf {
 } umbra_buf;
 /* Sets *b to an empty buffer whose length may grow up to `max` bytes (0 = no cap). */
 UMBRA_API void umbra_buf_init(umbra_buf *b, size_t max);
+/* Makes room for `extra` more bytes (and the NUL) without changing the contents. 0,
+ * UMBRA_ETOOBIG (len + extra > max), UMBRA_ENOMEM. */
 UMBRA_API int umbra_buf_reserve(umbra_buf *b, size_t extra);
+/* Appends n bytes of p (which may point into b itself). 0, UMBRA_EINVAL (p NULL, n > 0),
+ * UMBRA_ETOOBIG, UMBRA_ENOMEM; on failure b is unchanged. */
 UMBRA_API int umbra_buf_append(umbra_buf *b, const void *p, size_t n);
+/* Appends one byte; as umbra_buf_append(). */
 UMBRA_API int umbra_buf_append_byte(umbra_buf *b, uint8_t c);
+/* Appends printf-formatted text (without its NUL; data[len] stays NUL). 0, UMBRA_EINVAL
+ * (formatting error), UMBRA_ETOOBIG, UMBRA_ENOMEM; on failure b is unchanged. */
 UMBRA_API int umbra_buf_printf(umbra_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Drops the first n bytes (n <= len). */
 UMBRA_API void umbra_buf_consume(umbra_buf *b, size_t n);
 /* Releases storage beyond `keep` capacity if cap is larger (used after big frames). */
 UMBRA_API void umbra_buf_shrink(umbra_buf *b, size_t keep);
-/* Empties the buffer but keeps its storage. */
+/* Empties the buffer but keeps its storage (wiped first if secret). */
 UMBRA_API void umbra_buf_reset(umbra_buf *b);
+/* Releases the storage (wiped first if secret); b stays usable, empty. NULL is a no-op. */
 UMBRA_API void umbra_buf_free(umbra_buf *b);
 /* Hands the storage to the caller (free with umbra_free(), after umbra_wipe() if secret) and
  * leaves the buffer empty. *n (if n) gets the length; the data is NUL-terminated. An empty
@@ -193,26 +211,36 @@ UMBRA_API int umbra_base64_encode(char *out, size_t out_cap, const uint8_t *in, 
 UMBRA_API int umbra_base64_decode(uint8_t *out, size_t out_cap, const char *in, size_t n, int url);
 /* Unsigned varint (multiformats unsigned-varint: LEB128, at most 9 bytes, minimal). Encode
  * returns bytes written (1..9), UMBRA_ERANGE for v >= 2^63 (not representable in 9 bytes)
- * or UMBRA_ENOSPACE; decode returns bytes consumed (trailing input is left alone), or
+ * or UMBRA_ENOSPACE (out NULL or too small); decode returns bytes consumed (trailing input is left alone), or
  * UMBRA_ETRUNCATED (input ends inside the varint) / UMBRA_EMALFORMED (non-minimal, > 63
  * bits). UMBRA_UVARINT_MAX is the longest encoding. */
 #define UMBRA_UVARINT_MAX 9
 UMBRA_API int umbra_uvarint_encode(uint8_t *out, size_t out_cap, uint64_t v);
 UMBRA_API int umbra_uvarint_decode(const uint8_t *in, size_t n, uint64_t *v);
 
-/* ---- Files -------------------------------------------------------------------------------- */
-/* Writes (data, n) to `path` atomically: temp file in the same directory with `mode`, write,
- * fsync, rename over `path`, fsync of the directory. Either the old or the new content is
- * visible afterwards, never a mix. */
+/* ---- Files --------------------------------------------------------------------------------
+ * Errors of these: UMBRA_EINVAL (NULL / empty path, NULL data with n > 0, a directory
+ * where a file is expected), and errno mapped by umbra_from_errno() (UMBRA_ENOENT,
+ * UMBRA_EPERM, UMBRA_ENOSPACE for a full disk or file-size limit, UMBRA_ETOOBIG for a name
+ * too long, UMBRA_EIO, ...). A path too long for the temp name ("<path>.tmp-XXXXXX" within
+ * PATH_MAX) is UMBRA_ENOSPACE. */
+/* Writes (data, n) to `path` atomically: temp file in the same directory, created 0600 and
+ * only then given `mode` (exactly, umask aside), write, fsync, rename over `path`, fsync of
+ * the directory. Either the old or the new content is visible afterwards, never a mix, and
+ * no temp file is left behind on failure. */
 UMBRA_API int umbra_file_write_atomic(const char *path, const void *data, size_t n, unsigned mode);
 /* Like umbra_file_write_atomic() but never replaces an existing file: the complete temp file
  * is link()ed into place, so of two racing creators exactly one wins and the other gets
  * UMBRA_EEXIST (and readers never see a partial file). Used for keys created on first use. */
 UMBRA_API int umbra_file_create_atomic(const char *path, const void *data, size_t n, unsigned mode);
 /* Reads a whole file (at most `max` bytes, else UMBRA_ETOOBIG) into a new buffer that the
- * caller frees with umbra_free(). NUL-terminates the data (not counted in *n). */
+ * caller frees with umbra_free(). NUL-terminates the data (not counted in *n). Works for
+ * files whose size stat cannot tell (/proc, pipes). On failure *data is NULL and *n 0;
+ * UMBRA_ENOMEM when the buffer cannot be allocated. */
 UMBRA_API int umbra_file_read(const char *path, size_t max, uint8_t **data, size_t *n);
-/* mkdir -p with `mode` for created directories. */
+/* mkdir -p with `mode` (minus the umask) for the directories it creates; existing ones
+ * are left as they are. UMBRA_EINVAL (NULL, empty or longer than PATH_MAX), UMBRA_EEXIST
+ * (path exists but is not a directory), errno codes from mkdir(). */
 UMBRA_API int umbra_mkdirs(const char *path, unsigned mode);
 
 /* ---- Secrets ------------------------------------------------------------------------------ */

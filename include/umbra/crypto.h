@@ -6,7 +6,10 @@
  *
  * Rules: umbra's code here never allocates; the only heap use is inside the backends
  * (OpenSSL EVP contexts, freed before return or in uc_aead_clear(); PQClean's SHAKE
- * states). Every secret intermediate is wiped, every MAC/tag comparison is constant time.
+ * states, which PQClean allocates with malloc() and on failure ends the process with
+ * exit(111) — a limit of that backend, not something these wrappers can report). The
+ * node identity (umbra/identity.h) lives in src/crypto/ too but is an object API that
+ * does allocate. Every secret intermediate is wiped, every MAC/tag comparison is constant time.
  * Call uc_init() once before anything else (it is idempotent and thread-safe). Functions
  * return 0 or a negative UMBRA_E* code; fixed-size parameters are written in the types,
  * so callers check lengths of untrusted input before passing it.
@@ -39,7 +42,8 @@ UMBRA_API void uc_sha3_256(uint8_t out[32], const void *msg, size_t n);
 /* SHAKE-256 with any output length. */
 UMBRA_API void uc_shake256(uint8_t *out, size_t outlen, const void *msg, size_t n);
 
-/* Incremental SHA-256 (layout public for stack use; do not touch fields). */
+/* Incremental SHA-256 (libsodium state; layout public for stack use; do not touch fields):
+ * init, any number of updates, final (which wipes the context). Never fail. */
 typedef struct uc_sha256_ctx { uint64_t opaque[14]; } uc_sha256_ctx;
 UMBRA_API void uc_sha256_init(uc_sha256_ctx *c);
 UMBRA_API void uc_sha256_update(uc_sha256_ctx *c, const void *p, size_t n);
@@ -52,6 +56,8 @@ UMBRA_API void uc_sha512_update(uc_sha512_ctx *c, const void *p, size_t n);
 UMBRA_API void uc_sha512_final(uc_sha512_ctx *c, uint8_t out[64]); /* wipes c */
 
 /* ---- MAC and KDF ------------------------------------------------------------------------- */
+/* RFC 2104 HMAC-SHA256 of (msg, n) under key (any length; NULL with keylen 0 is the empty
+ * key). Never fails (libsodium computes it when OpenSSL cannot allocate). */
 UMBRA_API void uc_hmac_sha256(uint8_t out[32], const uint8_t *key, size_t keylen,
                               const void *msg, size_t n);
 /* Constant-time check of a (possibly truncated, taglen in 1..32) HMAC-SHA256 tag: 0,
@@ -79,7 +85,11 @@ UMBRA_API int uc_hkdf(uint8_t *okm, size_t outlen, const uint8_t *salt, size_t s
  * not match; no unauthenticated plaintext is ever released: on failure the ctlen - 16
  * bytes of pt are set to zero (OpenSSL decrypts while it authenticates) — with pt == ct
  * that destroys the ciphertext. A context is not thread-safe; use one per thread and
- * direction. */
+ * direction. Errors: UMBRA_EINVAL (NULL pointers, unknown alg), UMBRA_ESTATE (context not
+ * initialized), UMBRA_ETOOBIG (seal: ptlen over the per-message limit of SP 800-38D
+ * §5.2.1.1 / RFC 8439 §2.8), UMBRA_ECRYPTO (init: OpenSSL lacks the cipher; seal: OpenSSL
+ * failure, ct is then wiped),
+ * UMBRA_EAUTH (open: bad tag, ctlen < 16 or over the limit), UMBRA_ENOMEM (init). */
 enum uc_aead_alg { UC_AEAD_AES256GCM = 1, UC_AEAD_CHACHA20POLY1305 = 2 };
 #define UC_AEAD_KEY_LEN 32
 #define UC_AEAD_NONCE_LEN 12
@@ -109,12 +119,16 @@ UMBRA_API int uc_aead_open_ex(int alg, const uint8_t *key, size_t keylen, const 
  * uc_x25519 computes the raw shared secret and returns UMBRA_EWEAKKEY when it is all zero
  * (low-order peer point). Every caller that uses the result as a key MUST treat that as a
  * failure; only RFC 7748 conformance tests look at the value anyway (it is still written). */
+/* pk = X25519(sk, 9) (RFC 7748 §6.1; sk is clamped inside). Never fails. */
 UMBRA_API void uc_x25519_base(uint8_t pk[32], const uint8_t sk[32]);
+/* ss = X25519(sk, peer_pk): 0, or UMBRA_EWEAKKEY with ss all zero (see above). */
 UMBRA_API int uc_x25519(uint8_t ss[32], const uint8_t sk[32], const uint8_t peer_pk[32]);
+/* A fresh random sk and its pk. Never fails. */
 UMBRA_API void uc_x25519_keypair(uint8_t pk[32], uint8_t sk[32]);
 
 /* ---- Ed25519 (RFC 8032, pure) --------------------------------------------------------------
- * sk is the 32-byte seed; the public key is derived. */
+ * sk is the 32-byte seed; the public key is derived. uc_ed25519_pk derives it; sign writes
+ * the deterministic 64-byte signature of (msg, n). Neither fails; expanded keys are wiped. */
 UMBRA_API void uc_ed25519_pk(uint8_t pk[32], const uint8_t seed[32]);
 UMBRA_API void uc_ed25519_sign(uint8_t sig[64], const void *msg, size_t n, const uint8_t seed[32]);
 /* 0 or UMBRA_EBADSIG. Rejects non-canonical S, small-order and non-canonical A/R. */
@@ -126,7 +140,10 @@ UMBRA_API int uc_ed25519_verify(const uint8_t sig[64], const void *msg, size_t n
  * Scalar-multiplication inputs should be reduced scalars (< L; bit 255 is ignored).
  * Element inputs are validated: UMBRA_EBADKEY for a non-canonical encoding / a point not
  * in the group (for Ed25519: also small-order or outside the prime-order subgroup);
- * UMBRA_EWEAKKEY when a product is the identity (zero scalar). q is zeroed on failure. */
+ * UMBRA_EWEAKKEY when a product is the identity (zero scalar). The output (q, r) is
+ * zeroed on every failure. Scalar functions (uc_sc25519_*) are libsodium's: add, sub, mul,
+ * negate mod L; reduce a 64-byte little-endian number mod L; invert (UMBRA_EINVAL for 0);
+ * random uniform in [1, L). */
 UMBRA_API void uc_sc25519_random(uint8_t s[32]); /* uniform in [1, L) */
 UMBRA_API void uc_sc25519_reduce(uint8_t s[32], const uint8_t wide[64]); /* wide (LE) mod L */
 UMBRA_API void uc_sc25519_add(uint8_t z[32], const uint8_t x[32], const uint8_t y[32]);
@@ -153,10 +170,13 @@ UMBRA_API int uc_ed25519_point_sub(uint8_t r[32], const uint8_t p[32], const uin
 #define UC_MLKEM768_SK_LEN 2400
 #define UC_MLKEM768_CT_LEN 1088
 #define UC_MLKEM_SS_LEN 32
-/* Keygen from the 64-byte seed d || z (FIPS 203 ML-KEM.KeyGen_internal). */
+/* Keygen from the 64-byte seed d || z (FIPS 203 ML-KEM.KeyGen_internal), or from fresh
+ * randomness (ML-KEM.KeyGen). UMBRA_EINVAL for a NULL argument. */
 UMBRA_API int uc_mlkem768_keypair_derand(uint8_t pk[1184], uint8_t sk[2400], const uint8_t dz[64]);
 UMBRA_API int uc_mlkem768_keypair(uint8_t pk[1184], uint8_t sk[2400]);
-/* Encaps checks the encapsulation key (FIPS 203 §7.2 modulus check): UMBRA_EBADKEY. */
+/* Encapsulation to pk (with the 32-byte message m, or fresh randomness): ct and the shared
+ * secret ss. Checks the encapsulation key first (FIPS 203 §7.2 modulus check):
+ * UMBRA_EBADKEY; UMBRA_EINVAL for a NULL argument. */
 UMBRA_API int uc_mlkem768_encaps_derand(uint8_t ct[1088], uint8_t ss[32], const uint8_t pk[1184],
                                         const uint8_t m[32]);
 UMBRA_API int uc_mlkem768_encaps(uint8_t ct[1088], uint8_t ss[32], const uint8_t pk[1184]);
@@ -172,8 +192,9 @@ UMBRA_API int uc_mlkem768_check_sk(const uint8_t sk[2400]);
 #define UC_MLDSA65_PK_LEN 1952
 #define UC_MLDSA65_SK_LEN 4032
 #define UC_MLDSA65_SIG_LEN 3309
-/* Keygen from the 32-byte seed xi (FIPS 204 ML-DSA.KeyGen_internal); sk is the 4032-byte
- * expanded key. */
+/* Keygen from the 32-byte seed xi (FIPS 204 ML-DSA.KeyGen_internal) or fresh randomness;
+ * sk is the 4032-byte expanded key. UMBRA_EINVAL for a NULL argument, UMBRA_EINTERNAL if
+ * the backend drew other than 32 seed bytes (pk and sk are then zeroed). */
 UMBRA_API int uc_mldsa65_keypair_derand(uint8_t pk[1952], uint8_t sk[4032], const uint8_t seed[32]);
 UMBRA_API int uc_mldsa65_keypair(uint8_t pk[1952], uint8_t sk[4032]);
 /* Pure ML-DSA with context (ctxlen <= 255, else UMBRA_EINVAL). rnd NULL = hedged (fresh
@@ -191,7 +212,8 @@ UMBRA_API int uc_mldsa65_sign_internal(uint8_t sig[3309], const uint8_t *mprime,
 UMBRA_API int uc_mldsa65_verify_internal(const uint8_t *sig, size_t siglen, const uint8_t *mprime,
                                          size_t n, const uint8_t pk[1952]);
 /* External mu (FIPS 204 §6.2/§6.3): mu = H(H(pk, 64) || 0 || ctxlen || ctx || msg, 64) is
- * computed by uc_mldsa65_mu (possibly elsewhere), then signed/verified directly. */
+ * computed by uc_mldsa65_mu (possibly elsewhere), then signed/verified directly. Errors as
+ * for uc_mldsa65_sign / uc_mldsa65_verify; a failed signature is zeroed. */
 UMBRA_API int uc_mldsa65_mu(uint8_t mu[64], const uint8_t pk[1952], const uint8_t *msg, size_t n,
                             const uint8_t *ctx, size_t ctxlen);
 UMBRA_API int uc_mldsa65_sign_mu(uint8_t sig[3309], const uint8_t mu[64], const uint8_t *rnd,
@@ -208,7 +230,10 @@ UMBRA_API int uc_mldsa65_verify_mu(const uint8_t *sig, size_t siglen, const uint
 #define UC_XWING_SS_LEN 32
 /* Errors: UMBRA_EINVAL (NULL), UMBRA_EBADKEY (encaps: pk_M fails the FIPS 203 modulus
  * check), UMBRA_EWEAKKEY (encaps: pk_X is a low-order X25519 point). Decapsulation never
- * fails on a bad ciphertext (implicit rejection gives an unrelated ss). */
+ * fails on a bad ciphertext (implicit rejection gives an unrelated ss). keypair_derand
+ * derives pk from a given seed sk, keypair draws sk; encaps(_derand) produce ct and ss
+ * (both zeroed on a key error); decaps recovers ss from ct. Secret intermediates are
+ * wiped in every path. */
 UMBRA_API int uc_xwing_keypair_derand(uint8_t pk[1216], const uint8_t sk[32]);
 UMBRA_API int uc_xwing_keypair(uint8_t pk[1216], uint8_t sk[32]);
 UMBRA_API int uc_xwing_encaps_derand(uint8_t ct[1120], uint8_t ss[32], const uint8_t pk[1216],
@@ -231,7 +256,9 @@ UMBRA_API void uc_xwing_dk_wipe(uc_xwing_dk *dk);
  * pk = ML-DSA-65 pk || Ed25519 pk (1984 bytes); sk = ML-DSA-65 seed || Ed25519 seed (64);
  * sig = ML-DSA-65 sig || Ed25519 sig (3373). Both components must verify. ctx <= 255 bytes
  * (else UMBRA_EINVAL). The ML-DSA half is hedged (randomized), so signatures differ from
- * call to call. Verify returns 0 or UMBRA_EBADSIG. */
+ * call to call. keypair_derand derives pk from sk; keypair draws sk (UMBRA_EINVAL for
+ * NULL). Sign zeroes sig on failure (UMBRA_EINVAL, or UMBRA_EBADKEY/UMBRA_ECRYPTO from
+ * ML-DSA). Verify returns 0, UMBRA_EBADSIG, or UMBRA_EINVAL (NULL, ctxlen > 255). */
 #define UC_COMPSIG_PK_LEN 1984
 #define UC_COMPSIG_SK_LEN 64
 #define UC_COMPSIG_SIG_LEN 3373
@@ -259,8 +286,10 @@ UMBRA_API void uc_compsig_xsk_wipe(uc_compsig_xsk *xsk);
  * no padding (59 chars + NUL). */
 #define UC_CID_BIN_LEN 36
 #define UC_CID_STR_LEN 60
+/* The CID of (data, n) in binary form. Never fails. */
 UMBRA_API void uc_cid_raw(uint8_t cid[36], const void *data, size_t n);
-/* Writes the 59-character string and its NUL; returns 0. */
+/* Writes the 59-character string of the CID of (data, n) and its NUL; returns 0, or
+ * UMBRA_EINVAL (out NULL, or data NULL with n > 0). */
 UMBRA_API int uc_cid_raw_string(char out[60], const void *data, size_t n);
 /* Parses a 'b…' CIDv1 string into its 36-byte binary form (raw or any codec whose
  * multicodec varint is one byte, sha2-256). UMBRA_EMALFORMED (bad base32, non-canonical
