@@ -96,7 +96,9 @@ typedef struct result {
  * also runs under an engine deadline (CALL_TIMEOUT_NS), so this should never fire. */
 #define WATCHDOG_MS 60000
 #define CALL_TIMEOUT_NS (10ull * 1000 * 1000 * 1000)
-#define MAX_RESTARTS 64
+#define MAX_RESTARTS 20
+/* Lines of a crashed child's stderr (e.g. a sanitizer report) shown, first crash per file. */
+#define CRASH_LOG_LINES 40
 
 /* ---- Known failures -------------------------------------------------------------------- */
 
@@ -1015,8 +1017,13 @@ static void run_file(json_t *cmds, const char *dir, result *res, int *file_crash
     assert_non_null(excluded);
     *file_crashed = 0;
     file_note[0] = 0;
+    int shown_log = 0;
     for (int attempt = 0; attempt <= MAX_RESTARTS; attempt++) {
         int fds[2];
+        /* The child's stderr goes to a file: after a crash only the first report per
+         * script is shown, so a crashing engine cannot flood the log. */
+        FILE *errlog = tmpfile();
+        assert_non_null(errlog);
         assert_int_equal(pipe(fds), 0);
         fflush(stdout);
         fflush(stderr);
@@ -1028,6 +1035,7 @@ static void run_file(json_t *cmds, const char *dir, result *res, int *file_crash
             static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
             for (size_t s = 0; s < sizeof sigs / sizeof sigs[0]; s++) signal(sigs[s], SIG_DFL);
             close(fds[0]);
+            dup2(fileno(errlog), 2);
             child_run(cmds, dir, excluded, report_from, fds[1]);
             close(fds[1]);
             exit(0); /* exit, not _exit: lets LeakSanitizer check the engine under ASan */
@@ -1037,9 +1045,22 @@ static void run_file(json_t *cmds, const char *dir, result *res, int *file_crash
         int ended = 0;
         int status = read_child(pid, fds[0], res, n, &last, &ended);
         close(fds[0]);
-        if (status == 0 && ended) break;
+        if (status == 0 && ended) {
+            fclose(errlog);
+            break;
+        }
         char what[160];
         describe_exit(what, sizeof what, status);
+        if (!shown_log) {
+            char line[512];
+            int k = 0;
+            shown_log = 1;
+            rewind(errlog);
+            printf("  --- %s; the child's stderr (first %d lines) ---\n", what, CRASH_LOG_LINES);
+            while (k++ < CRASH_LOG_LINES && fgets(line, sizeof line, errlog)) printf("  | %s", line);
+            printf("  ---\n");
+        }
+        fclose(errlog);
         if (ended) {
             /* Every command ran, but the child failed on the way out (e.g. a leak report). */
             snprintf(file_note, note_cap, "%s after the last command (see stderr)", what);
