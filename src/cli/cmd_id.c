@@ -11,15 +11,20 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: umbra id [--json | --peer-key] [--home DIR] [--no-create]\n\n"
             "Creates this node's identity on first use and shows it: the node id, fingerprints\n"
-            "of the public keys and the file paths.\n\n"
+            "of the public keys and the file paths. An existing identity is never replaced.\n\n"
             "options:\n"
-            "  --json        print the same information as one JSON object\n"
-            "  --peer-key    print only the peer key string (what `umbra connect --peer-key` takes)\n"
-            "  --home DIR    state directory (default $UMBRA_HOME, else ~/.local/share/umbra)\n"
-            "  --no-create   fail instead of creating a new identity\n"
-            "  -h, --help    this help\n\n"
-            "exit codes: 0 ok, 1 failure (I/O, unsafe permissions), 2 usage,\n"
-            "            3 corrupt or unsupported identity file (left untouched)\n");
+            "  --json          print the same information as one JSON object\n"
+            "  --peer-key      print only the peer key string (what `umbra connect --peer-key`\n"
+            "                  takes; share it with the peers that connect to this node)\n"
+            "  --home DIR      state directory (also --home=DIR; default $UMBRA_HOME, else\n"
+            "                  ~/.local/share/umbra)\n"
+            "  --no-create     fail (exit 1) when there is no identity yet instead of creating one\n"
+            "  -h, --help      this help\n\n"
+            "files (in the state directory, which is kept 0700):\n"
+            "  identity.key    the secret seeds, mode 0600; refused if others can read it\n"
+            "  identity.pub    the peer key string, mode 0644\n\n"
+            "exit codes: 0 ok, 1 failure (I/O, unsafe permissions, no identity with --no-create),\n"
+            "            2 usage, 3 corrupt or unsupported identity file (left untouched)\n");
 }
 
 /* "sha256:" + hex of SHA-256(pk). */

@@ -29,7 +29,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "umbra %s — secure edge runtime\n\n"
             "usage: umbra <command> [options]\n"
-            "       umbra <command> --help\n"
+            "       umbra <command> --help   (or: umbra help <command>)\n"
             "       umbra --version\n\n"
             "commands:\n",
             UMBRA_VERSION);

@@ -118,6 +118,20 @@ static void id_help_and_usage_errors(void **state) {
     run_free(&r);
     r = RUN(home, "id", "--json", "--peer-key");
     assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err, "exclude each other"));
+    run_free(&r);
+    /* --home needs a value; an empty one is refused; positional arguments are not taken. */
+    r = RUN(home, "id", "--home");
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err, "'--home'"));
+    run_free(&r);
+    r = RUN(home, "id", "--home=");
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err, "bad --home"));
+    run_free(&r);
+    r = RUN(home, "id", "extra");
+    assert_int_equal(r.code, 2);
+    assert_string_equal(r.out, "");
     run_free(&r);
     /* --no-create on an empty home fails and creates nothing. */
     r = RUN(home, "id", "--no-create");
@@ -224,6 +238,38 @@ static void truncated_identity_exits_3_and_is_untouched(void **state) {
     umbra_free(d);
 }
 
+/* --home=DIR beats $UMBRA_HOME; the first run reports created: true in JSON; a home open to
+ * others is narrowed to 0700 (with a warning on stderr). */
+static void id_home_option_json_created_and_narrowing(void **state) {
+    (void)state;
+    char env_home[600], opt_home[600], opt[700], key[700];
+    snprintf(env_home, sizeof env_home, "%s/env", tu_tmpdir());
+    snprintf(opt_home, sizeof opt_home, "%s/opt", tu_tmpdir());
+    snprintf(opt, sizeof opt, "--home=%s", opt_home);
+    snprintf(key, sizeof key, "%s/identity.key", opt_home);
+    struct run r = RUN(env_home, "id", opt, "--json");
+    assert_int_equal(r.code, 0);
+    json_error_t je;
+    json_t *j = json_loads(r.out, 0, &je);
+    if (!j) fail_msg("--json output does not parse: %s", je.text);
+    assert_true(json_is_true(json_object_get(j, "created")));
+    assert_string_equal(json_string_value(json_object_get(j, "home")), opt_home);
+    assert_string_equal(json_string_value(json_object_get(j, "key_file")), key);
+    json_decref(j);
+    run_free(&r);
+    assert_int_not_equal(access(env_home, F_OK), 0); /* $UMBRA_HOME was not touched */
+    assert_int_equal(mode_of(key), 0600);
+    assert_int_equal(chmod(opt_home, 0755), 0);
+    r = RUN(env_home, "id", "--home", opt_home, "--no-create");
+    assert_int_equal(r.code, 0); /* loading alone does not change the directory */
+    run_free(&r);
+    r = RUN(env_home, "id", "--home", opt_home);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "changed it to 0700"));
+    assert_int_equal(mode_of(opt_home), 0700);
+    run_free(&r);
+}
+
 static void world_readable_key_is_refused(void **state) {
     (void)state;
     char home[600], key[700];
@@ -250,6 +296,7 @@ int main(void) {
         cmocka_unit_test(id_help_and_usage_errors),
         cmocka_unit_test(id_creates_once_and_is_stable),
         cmocka_unit_test(truncated_identity_exits_3_and_is_untouched),
+        cmocka_unit_test(id_home_option_json_created_and_narrowing),
         cmocka_unit_test(world_readable_key_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
