@@ -263,7 +263,7 @@ static void bt_tls_handshake_latency(bt_tls *t, double secs, bt_hs *r) {
 
 /* ---- bulk throughput over loopback TCP (raw or TLS), one stream ------------------------------ */
 
-#define BT_CHUNK (64 * 1024)
+#define BT_CHUNK (256 * 1024)
 
 static void *bt_bulk_server(void *arg) {
     bt_srv *sv = arg;
