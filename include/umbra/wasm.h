@@ -133,7 +133,8 @@ typedef struct uw_extern {
 
 /* Load-time error detail (uw_module_new). code: UMBRA_EWASM_MALFORMED (binary format, §5),
  * UMBRA_EWASM_INVALID (validation, §3), UMBRA_ENOMEM, UMBRA_EWASM_LIMIT (an implementation
- * limit such as too many locals). offset is the byte offset in the module where the
+ * limit such as more than 50,000 locals in a function), UMBRA_EUNSUPPORTED (v128 values,
+ * i.e. SIMD, which this engine does not implement yet). offset is the byte offset in the module where the
  * problem was found. message is NUL-terminated and, where the spec test suite names a
  * reason ("unexpected end", "type mismatch", ...), starts with that text. */
 typedef struct uw_error {
@@ -255,8 +256,10 @@ UMBRA_API int uw_call_consume_fuel(uw_call *call, uint64_t amount);
 
 /* Decodes (§5), validates (§3) and compiles a module from (bytes, len). The bytes are
  * copied; the caller may free them afterwards. The module is immutable and may be shared
- * by threads. On failure returns UMBRA_EWASM_MALFORMED / UMBRA_EWASM_INVALID /
- * UMBRA_EWASM_LIMIT / UMBRA_ENOMEM, fills *err (if err) and sets *out = NULL. */
+ * by threads. A malformed module is always reported as malformed, even if it is also
+ * invalid. On failure returns UMBRA_EWASM_MALFORMED / UMBRA_EWASM_INVALID /
+ * UMBRA_EWASM_LIMIT / UMBRA_EUNSUPPORTED / UMBRA_ENOMEM / UMBRA_EINVAL (e == NULL),
+ * fills *err (if err) and sets *out = NULL. Memory use is linear in len. */
 UMBRA_API int uw_module_new(uw_engine *e, const uint8_t *bytes, size_t len, uw_module **out,
                             uw_error *err);
 /* Frees a module. All its instances must already be freed. NULL is a no-op. */
