@@ -550,7 +550,7 @@ static int imports_skipped(file_ctx *c, uw_module *m) {
         uw_import_info ii;
         if (uw_module_import(m, i, &ii)) continue;
         for (size_t k = 0; k < c->nskipped_regs; k++)
-            if (!strcmp(c->skipped_regs[k], ii.module)) return 1;
+            if (c->skipped_regs[k][0] && !strcmp(c->skipped_regs[k], ii.module)) return 1;
     }
     return 0;
 }
@@ -751,6 +751,9 @@ static void run_command(file_ctx *c, json_t *cmd, result *r) {
             msgf(why, wc, "no module to register");
             return;
         }
+        /* A real registration shadows an earlier one of a skipped module under that name. */
+        for (size_t k = 0; k < c->nskipped_regs; k++)
+            if (!strcmp(c->skipped_regs[k], as)) c->skipped_regs[k][0] = 0;
         rc = uw_linker_define_instance(c->linker, as, inst);
         if (rc) {
             msgf(why, wc, "uw_linker_define_instance: %s", umbra_errname(rc));
