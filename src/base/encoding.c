@@ -9,6 +9,20 @@
 
 #include <string.h>
 
+/* Character classification without branches on the character: hex and base64 carry
+ * secrets (keys in JSON files, tickets), so the decoders' lookups must not leak them
+ * through timing (the per-character validity checks only tell apart inputs that are
+ * rejected anyway). 1 when lo <= x <= hi, else 0; x, lo, hi < 256, so x - lo wraps (top
+ * bit set) exactly when x < lo, and hi - x exactly when x > hi. */
+static unsigned ct_in(unsigned x, unsigned lo, unsigned hi) { return (((x - lo) | (hi - x)) >> 31) ^ 1u; }
+
+/* Adds (x - lo + base) to *v when lo <= x <= hi; returns that membership bit. */
+static unsigned ct_range(unsigned x, unsigned lo, unsigned hi, unsigned base, unsigned *v) {
+    unsigned m = ct_in(x, lo, hi);
+    *v |= (0u - m) & (x - lo + base);
+    return m;
+}
+
 /* Returns 0 when the encoder output of `len` characters plus its NUL fits in out_cap. */
 static int check_out(char *out, size_t out_cap, size_t len) {
     if (!out || out_cap == 0 || len > out_cap - 1) return UMBRA_ENOSPACE;
@@ -34,11 +48,10 @@ int umbra_hex_encode(char *out, size_t out_cap, const uint8_t *in, size_t n) {
     return (int)len;
 }
 
+/* The value of a hex digit (either case), or -1; constant time for valid digits. */
 static int hex_nibble(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    unsigned v = 0, ok = ct_range(c, '0', '9', 0, &v) | ct_range(c, 'a', 'f', 10, &v) | ct_range(c, 'A', 'F', 10, &v);
+    return ok ? (int)v : -1;
 }
 
 int umbra_hex_decode(uint8_t *out, size_t out_cap, const char *in, size_t n) {
@@ -87,10 +100,8 @@ int umbra_base32_encode(char *out, size_t out_cap, const uint8_t *in, size_t n) 
 }
 
 static int b32_value(unsigned char c) {
-    if (c >= 'a' && c <= 'z') return c - 'a';
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= '2' && c <= '7') return c - '2' + 26;
-    return -1;
+    unsigned v = 0, ok = ct_range(c, 'a', 'z', 0, &v) | ct_range(c, 'A', 'Z', 0, &v) | ct_range(c, '2', '7', 26, &v);
+    return ok ? (int)v : -1;
 }
 
 int umbra_base32_decode(uint8_t *out, size_t out_cap, const char *in, size_t n) {
@@ -250,12 +261,11 @@ int umbra_base64_encode(char *out, size_t out_cap, const uint8_t *in, size_t n, 
 }
 
 static int b64_value(unsigned char c, int url) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == (url ? '-' : '+')) return 62;
-    if (c == (url ? '_' : '/')) return 63;
-    return -1;
+    unsigned c62 = url ? '-' : '+', c63 = url ? '_' : '/'; /* url is public */
+    unsigned v = 0;
+    unsigned ok = ct_range(c, 'A', 'Z', 0, &v) | ct_range(c, 'a', 'z', 26, &v) | ct_range(c, '0', '9', 52, &v) |
+                  ct_range(c, c62, c62, 62, &v) | ct_range(c, c63, c63, 63, &v);
+    return ok ? (int)v : -1;
 }
 
 int umbra_base64_decode(uint8_t *out, size_t out_cap, const char *in, size_t n, int url) {

@@ -170,6 +170,34 @@ static void strict_decoders(void **state) {
         for (int i = 0; i < d; i++) got = got * 256 + b[i];
         assert_int_equal(got, c == '1' ? 1 : 58 * v + 1);
     }
+    /* hex, base32, base64 (both alphabets): every byte value as the first character of a
+     * minimal string decodes iff it is in the alphabet, to the value its position gives. */
+    static const char hexa[] = "0123456789abcdef", hexA[] = "0123456789ABCDEF";
+    static const char b32l[] = "abcdefghijklmnopqrstuvwxyz234567", b32u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    static const char b64s[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int c = 0; c < 256; c++) {
+        const char *p;
+        char h[2] = {(char)c, '0'}, t[2] = {(char)c, 'a'}, u[2] = {(char)c, 'A'}, st[4] = {(char)c, 'A', '=', '='};
+        int d = umbra_hex_decode(b, sizeof b, h, 2);
+        p = c ? strchr(hexa, c) : NULL;
+        if (!p && c) p = strchr(hexA, c) ? hexa + (strchr(hexA, c) - hexA) : NULL;
+        if (p) assert_true(d == 1 && b[0] == (uint8_t)((p - hexa) << 4));
+        else assert_int_equal(d, UMBRA_EMALFORMED);
+        d = umbra_base32_decode(b, sizeof b, t, 2);
+        p = c ? strchr(b32l, c) : NULL;
+        if (!p && c) p = strchr(b32u, c) ? b32l + (strchr(b32u, c) - b32u) : NULL;
+        if (p) assert_true(d == 1 && b[0] == (uint8_t)((p - b32l) << 3));
+        else assert_int_equal(d, UMBRA_EMALFORMED);
+        d = umbra_base64_decode(b, sizeof b, u, 2, 1);
+        p = c ? strchr(b64u, c) : NULL;
+        if (p) assert_true(d == 1 && b[0] == (uint8_t)((p - b64u) << 2));
+        else assert_int_equal(d, UMBRA_EMALFORMED);
+        d = umbra_base64_decode(b, sizeof b, st, 4, 0);
+        p = c ? strchr(b64s, c) : NULL;
+        if (p) assert_true(d == 1 && b[0] == (uint8_t)((p - b64s) << 2));
+        else assert_int_equal(d, UMBRA_EMALFORMED);
+    }
     /* hex */
     assert_int_equal(umbra_hex_decode(b, sizeof b, "abc", 3), UMBRA_EMALFORMED);
     assert_int_equal(umbra_hex_decode(b, sizeof b, "zz", 2), UMBRA_EMALFORMED);
