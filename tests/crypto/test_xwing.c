@@ -73,6 +73,17 @@ static void test_roundtrip_and_rejection(void **state) {
     bad[0] = 0xff;
     bad[1] |= 0x0f;
     assert_int_equal(uc_xwing_encaps(ct, ss1, bad), UMBRA_EBADKEY);
+    /* A refused encapsulation leaves neither a ciphertext nor a secret behind. */
+    static const uint8_t zero[UC_XWING_CT_LEN];
+    assert_memory_equal(ct, zero, sizeof ct);
+    assert_memory_equal(ss1, zero, 32);
+    /* Decapsulation is total: a low-order ct_X still gives a (ML-KEM-bound) secret. */
+    assert_int_equal(uc_xwing_encaps(ct, ss1, pk), 0);
+    memset(ct + UC_MLKEM768_CT_LEN, 0, 32);
+    assert_int_equal(uc_xwing_decaps(ss2, ct, sk), 0);
+    assert_memory_not_equal(ss2, zero, 32);
+    assert_memory_not_equal(ss2, ss1, 32);
+    assert_int_equal(uc_xwing_decaps(NULL, ct, sk), UMBRA_EINVAL);
 }
 
 int main(void) {
