@@ -45,6 +45,18 @@ extern "C" {
 #define US_AEAD_AES256GCM 1u
 #define US_AEAD_CHACHA20POLY1305 2u
 
+/* A resumption ticket (PROTOCOL.md §10), given to a client by the server after the
+ * handshake. Plain data: copy, store, pass back in us_config.ticket to resume with 0-RTT
+ * early data. `psk` is secret: wipe it when discarding the ticket. Tickets are valid for
+ * the life of the issuing server process (at most 1 hour) and are single-use for 0-RTT. */
+#define US_TICKET_LEN 72
+typedef struct us_ticket {
+    uint8_t ticket[US_TICKET_LEN];   /* opaque to the client */
+    uint8_t psk[32];                 /* resumption secret for this ticket */
+    uint8_t key_id[32];              /* the server it belongs to (us_key_id) */
+    uint32_t max_early;              /* 0-RTT bytes the server accepts with it */
+} us_ticket;
+
 /* Connection states (PROTOCOL.md §4.1, §6.5, §7). */
 enum us_state {
     US_STATE_HANDSHAKING = 0,
@@ -76,6 +88,16 @@ typedef struct us_config {
     int require_retry;                 /* server: demand a Retry token first (§9) [0] */
     const uint8_t *retry_key;          /* server: 32-byte HMAC key for Retry tokens (not
                                           copied; required with require_retry) */
+    const uint8_t *ticket_key;         /* server: 32-byte key sealing resumption tickets;
+                                          NULL = no tickets (not copied) */
+    uint32_t max_early_data;           /* server: 0-RTT bytes accepted per ticket [16 KiB] */
+    /* server, 0-RTT single use: return 1 if ticket `id` was used before (0-RTT is then
+     * refused), else remember it until `expiry` (the `now` scale) and return 0. A store
+     * that is full must return 1. NULL = 0-RTT is never accepted. */
+    int (*ticket_seen)(void *ud, const uint8_t id[16], uint64_t expiry);
+    void *ticket_ud;
+    const us_ticket *ticket;           /* client: resume with this ticket, send 0-RTT data
+                                          (copied by us_conn_new_client) */
     int no_pacing;                     /* disable the pacer (tests, TCP leg) [0] */
 } us_config;
 UMBRA_API void us_config_default(us_config *cfg);
@@ -173,6 +195,10 @@ UMBRA_API int us_conn_close(us_conn *c, int code);
  * local socket (the server validates the new address, PROTOCOL.md §7). */
 UMBRA_API int us_conn_migrate(us_conn *c, uint64_t now);
 
+/* Client: copies the latest ticket the server sent into *out and returns 1; 0 when none
+ * arrived (yet). */
+UMBRA_API int us_conn_get_ticket(const us_conn *c, us_ticket *out);
+
 typedef struct us_stats {
     uint64_t packets_sent, packets_recv, bytes_sent, bytes_recv;
     uint64_t dropped_auth;            /* failed AEAD open */
@@ -186,6 +212,8 @@ typedef struct us_stats {
     int aead;                         /* US_AEAD_* in use, 0 before the handshake */
     int paths_validated;
     uint64_t migrations;
+    int early;                        /* 0-RTT: 0 not tried, 1 accepted, -1 rejected */
+    uint64_t early_bytes;             /* 0-RTT stream bytes sent (client) / accepted (server) */
 } us_stats;
 UMBRA_API void us_conn_stats(const us_conn *c, us_stats *s);
 

@@ -36,6 +36,7 @@ typedef struct app {
     int listener_open;
     bridge *bridges;
     int exit_code, done, connected_once;
+    const char *ticket_file;
     char target[300];
     /* pipe mode */
     bridge *pipe_b;
@@ -308,23 +309,27 @@ static void start_target(app *a, bridge *b) {
     }
 }
 
+/* Client pipe mode: one stream for stdin/stdout. Started as soon as the session exists
+ * (UDP: before the handshake, so the first bytes can ride as 0-RTT with --ticket). */
+static void start_client_pipe(app *a, us_session *s) {
+    a->sess = s;
+    if (a->forward || a->pipe_b) return;
+    bridge *b = bridge_new(a, s, 1);
+    if (!b || us_session_open(s, &b->id) != 0) {
+        a->exit_code = UMBRA_EXIT_FAIL;
+        us_session_close(s, UMBRA_EINTERNAL);
+        return;
+    }
+    b->has_id = 1;
+    a->pipe_b = b;
+    pipe_read_next(b);
+}
+
 static void on_session(us_session *s, void *ud) {
     app *a = ud;
     a->connected_once = 1;
     if (!a->is_server) {
-        a->sess = s;
-        if (!a->forward) {
-            /* pipe mode: one stream carries stdin -> peer and peer -> stdout */
-            bridge *b = bridge_new(a, s, 1);
-            if (!b || us_session_open(s, &b->id) != 0) {
-                a->exit_code = UMBRA_EXIT_FAIL;
-                us_session_close(s, UMBRA_EINTERNAL);
-                return;
-            }
-            b->has_id = 1;
-            a->pipe_b = b;
-            pipe_read_next(b);
-        }
+        start_client_pipe(a, s);
         return;
     }
     if (!a->forward && a->sess) {
@@ -386,8 +391,46 @@ static const char *explain(int err) {
     }
 }
 
+/* --ticket FILE: "UTK1" || ticket || psk || key_id || max_early:4 (big-endian), 0600 */
+#define TICKET_FILE_LEN (4 + US_TICKET_LEN + 32 + 32 + 4)
+
+static void save_ticket(const char *path, const us_ticket *t) {
+    uint8_t b[TICKET_FILE_LEN];
+    memcpy(b, "UTK1", 4);
+    memcpy(b + 4, t->ticket, US_TICKET_LEN);
+    memcpy(b + 4 + US_TICKET_LEN, t->psk, 32);
+    memcpy(b + 4 + US_TICKET_LEN + 32, t->key_id, 32);
+    uint8_t *m = b + 4 + US_TICKET_LEN + 64;
+    m[0] = (uint8_t)(t->max_early >> 24), m[1] = (uint8_t)(t->max_early >> 16);
+    m[2] = (uint8_t)(t->max_early >> 8), m[3] = (uint8_t)t->max_early;
+    umbra_file_write_atomic(path, b, sizeof b, 0600);
+    umbra_wipe(b, sizeof b);
+}
+
+static int load_ticket(const char *path, us_ticket *t) {
+    uint8_t *d;
+    size_t n;
+    if (umbra_file_read(path, 4096, &d, &n) != 0) return -1;
+    int ok = n == TICKET_FILE_LEN && !memcmp(d, "UTK1", 4);
+    if (ok) {
+        memcpy(t->ticket, d + 4, US_TICKET_LEN);
+        memcpy(t->psk, d + 4 + US_TICKET_LEN, 32);
+        memcpy(t->key_id, d + 4 + US_TICKET_LEN + 32, 32);
+        const uint8_t *m = d + 4 + US_TICKET_LEN + 64;
+        t->max_early = ((uint32_t)m[0] << 24) | ((uint32_t)m[1] << 16) | ((uint32_t)m[2] << 8) | m[3];
+    }
+    umbra_wipe(d, n);
+    umbra_free(d);
+    return ok ? 0 : -1;
+}
+
 static void on_closed(us_session *s, int err, void *ud) {
     app *a = ud;
+    us_ticket t;
+    if (a->ticket_file && us_session_conn(s) && us_conn_get_ticket(us_session_conn(s), &t)) {
+        save_ticket(a->ticket_file, &t);
+        umbra_wipe(&t, sizeof t);
+    }
     for (bridge *b = a->bridges; b; b = b->next)
         if (b->s == s) {
             b->s = NULL;
@@ -443,7 +486,7 @@ static void usage(FILE *f, int is_server) {
     else
         fprintf(f,
                 "usage: umbra connect HOST:PORT --peer-key KEY|@FILE [--udp | --tcp]\n"
-                "                     [--forward [LHOST:]LPORT]\n\n"
+                "                     [--forward [LHOST:]LPORT] [--ticket FILE]\n\n"
                 "Opens a secure session to a `umbra listen` peer whose key is pinned with\n"
                 "--peer-key (the string `umbra id --peer-key` prints there, or @FILE holding it,\n"
                 "e.g. its identity.pub). Without --forward, stdin goes to the peer and the peer's\n"
@@ -454,6 +497,9 @@ static void usage(FILE *f, int is_server) {
             "  --udp            UDP datagrams (default)\n"
             "  --tcp            TCP with 4-byte length framing\n"
             "  --forward ADDR   TCP port forward (see above)\n"
+            "  --ticket FILE    connect: resume with the ticket in FILE (0-RTT: the first\n"
+            "                   16 KiB of stdin travel with the handshake) and store the\n"
+            "                   server's next ticket there (0600)\n"
             "  --retry          listen, UDP: make clients prove their address with a Retry\n"
             "                   token before any public-key work (DoS protection)\n"
             "  --home DIR       state directory (default $UMBRA_HOME, else ~/.local/share/umbra)\n"
@@ -514,6 +560,7 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
         else if (!strcmp(o, "--peer-key") && i + 1 < argc && !is_server) peer_key = argv[++i];
         else if (!strcmp(o, "--home") && i + 1 < argc) home_opt = argv[++i];
         else if (!strcmp(o, "--retry") && is_server) retry = 1;
+        else if (!strcmp(o, "--ticket") && i + 1 < argc && !is_server) a.ticket_file = argv[++i];
         else if (!strcmp(o, "--forward") && i + 1 < argc) fwd = argv[++i];
         else if (o[0] == '-' && o[1]) {
             usage(stderr, is_server);
@@ -541,6 +588,7 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
     us_config_default(&cfg);
     umbra_identity *id = NULL;
     umbra_peer_key pk;
+    us_ticket ticket;
     char err[UMBRA_IDENTITY_ERR_LEN];
     if (is_server) {
         char home[4096];
@@ -557,6 +605,7 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
         free(ks);
         if (rc) return cli_error(cmd, UMBRA_EXIT_INPUT, "bad --peer-key: %s", err);
         cfg.peer = &pk;
+        if (a.ticket_file && load_ticket(a.ticket_file, &ticket) == 0) cfg.ticket = &ticket;
     }
     cfg.keepalive = 1;
     cfg.require_retry = retry; /* the endpoint draws the token key */
@@ -578,7 +627,9 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
         fprintf(stderr, "umbra %s: listening on %s:%d (%s) as %s\n", cmd, host, us_endpoint_port(a.ep),
                 a.leg == US_LEG_UDP ? "udp" : "tcp", umbra_identity_id(id));
     } else {
-        rc = us_endpoint_connect(a.ep, host, port, NULL);
+        us_session *cs = NULL;
+        rc = us_endpoint_connect(a.ep, host, port, &cs);
+        if (!rc && cs && us_session_conn(cs)) start_client_pipe(&a, cs);
         if (rc) {
             a.exit_code = cli_error(cmd, UMBRA_EXIT_FAIL, "cannot connect to %s: %s", a.target, explain(rc));
             goto out;
@@ -628,6 +679,7 @@ out:
         a.bridges = n;
     }
     umbra_identity_free(id);
+    umbra_wipe(&ticket, sizeof ticket);
     return a.exit_code;
 }
 

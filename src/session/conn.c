@@ -26,6 +26,10 @@
 #define CTL_MSD 2u
 #define CTL_PING 4u
 #define CTL_CLOSE 8u
+#define CTL_TICKET 16u
+
+#define TICKET_LIFETIME_NS 3600000000000ull
+#define DEFAULT_MAX_EARLY 16384
 
 static const char SIG_CTX[] = "umbra-session/v1";
 static const char SERVER_SIG_PREFIX[] = "umbra-session v1 server signature";
@@ -34,7 +38,7 @@ typedef struct sent_pkt {
     uint64_t seq, time;
     uint64_t off;          /* stream spaces: data range [off, off+len) */
     uint32_t len, size, ctl;
-    uint8_t ack_eliciting, done, fin, reset, path;
+    uint8_t ack_eliciting, done, fin, reset, path, early;
     us__cc_pkt cc;
 } sent_pkt;
 
@@ -92,6 +96,14 @@ struct us_conn {
     int aead;
     us__keys tx, rx, rx_prev;
     uint8_t res[32];
+    /* 0-RTT (§10): client tx / server rx early keys */
+    us__keys early;
+    uint64_t early_budget, early_used;
+    us_ticket ticket_rx;          /* client: the latest ticket received */
+    uint8_t has_ticket_rx, ticket_pending;
+    uint8_t ticket_out[US_TICKET_LEN];
+    uint8_t ticket_in[US_TICKET_LEN];   /* client: the ticket being used */
+    uint8_t use_ticket;
     uint64_t tx_count, rekey_limit, auth_fail, integrity_limit;
     /* spaces and streams */
     space sp0;
@@ -388,6 +400,7 @@ void us_conn_free(us_conn *c) {
     us__keys_clear(&c->tx);
     us__keys_clear(&c->rx);
     us__keys_clear(&c->rx_prev);
+    us__keys_clear(&c->early);
     umbra_free(c->hello);
     umbra_wipe(c, sizeof *c);
     umbra_free(c);
@@ -414,6 +427,21 @@ static void retry_token(uint8_t out[RETRY_TOKEN_LEN], const uint8_t key[32], con
     uc_hmac_sha256(mac, key, 32, msg, k);
     us__put64(out, expiry);
     memcpy(out + 8, mac, 16);
+}
+
+/* 0-RTT keys (§10): c_e = Expand-Label(psk, "c e", SHA-256(ClientHello), 32), AES-256-GCM. */
+static int early_keys(us__keys *k, const uint8_t psk[32], const uint8_t *hello, size_t n) {
+    uint8_t th[32], ce[32];
+    uc_sha256(th, hello, n);
+    int rc = us__expand_label(ce, 32, psk, "c e", th, 32);
+    if (!rc) rc = us__keys_init(k, US_AEAD_AES256GCM, ce, 0);
+    umbra_wipe(ce, 32);
+    return rc;
+}
+
+/* psk of a ticket: Expand-Label(res, "resumption", ticket_id, 32). */
+static int ticket_psk(uint8_t psk[32], const uint8_t res[32], const uint8_t tid[16]) {
+    return us__expand_label(psk, 32, res, "resumption", tid, 16);
 }
 
 int us_conn_new_client(const us_config *cfg, const void *peer_addr, size_t addr_len, uint64_t now,
@@ -451,6 +479,26 @@ int us_conn_new_client(const us_config *cfg, const void *peer_addr, size_t addr_
     h[2413] = (uint8_t)(c->cfg.aeads & 3u);
     h[2414] = 0;
     us__put16(h + 2415, 0);
+    if (cfg->ticket && (c->cfg.aeads & US_AEAD_AES256GCM)) {
+        /* resumption: the ticket rides in the token field, 0-RTT keys follow (§10) */
+        uint8_t kid[32];
+        us_key_id(kid, c->peer.xwing_pk, c->peer.compsig_pk);
+        if (memcmp(kid, cfg->ticket->key_id, 32) == 0) {
+            h = umbra_realloc(c->hello, US_CLIENT_HELLO_MIN + US_TICKET_LEN);
+            if (!h) { rc = UMBRA_ENOMEM; goto fail; }
+            c->hello = h;
+            c->hello_len = US_CLIENT_HELLO_MIN + US_TICKET_LEN;
+            h[2414] = US_CH_TICKET;
+            us__put16(h + 2415, US_TICKET_LEN);
+            memcpy(h + US_CLIENT_HELLO_MIN, cfg->ticket->ticket, US_TICKET_LEN);
+            memcpy(c->ticket_in, cfg->ticket->ticket, US_TICKET_LEN);
+            c->use_ticket = 1;
+            rc = early_keys(&c->early, cfg->ticket->psk, c->hello, c->hello_len);
+            if (rc) goto fail;
+            c->early_budget = cfg->ticket->max_early;
+            c->st.early = 1; /* tentatively; -1 if the server refuses */
+        }
+    }
     c->hello_pending = 1;
     c->hello_deadline = now + HELLO_RTO_NS;
     *out = c;
@@ -462,7 +510,7 @@ fail:
 
 int us_packet_route(const uint8_t *pkt, size_t n, uint8_t cid[US_CID_LEN]) {
     if (n < 13) return UMBRA_EMALFORMED;
-    if (pkt[0] == US_PT_DATA) {
+    if (pkt[0] == US_PT_DATA || pkt[0] == US_PT_EARLY) {
         if (n < US_HDR_LEN) return UMBRA_EMALFORMED;
         memcpy(cid, pkt + 4, US_CID_LEN);
         return pkt[0];
@@ -504,6 +552,38 @@ static int install_keys(us_conn *c, const uint8_t th[32], const uint8_t ss_e[32]
     return 0;
 }
 
+/* Server: checks a resumption ticket (AES-256-GCM under cfg->ticket_key, unexpired, first
+ * use) and installs the 0-RTT receive keys. 0 = 0-RTT accepted. */
+static int accept_ticket(us_conn *c, const us_config *cfg, const uint8_t *t, const uint8_t *hello,
+                         size_t hello_len, uint64_t now) {
+    uint8_t psk[32];
+    if (!cfg->ticket_key || !cfg->ticket_seen) return UMBRA_EUNSUPPORTED;
+    /* ticket = id:16 || expiry:8 || AES-256-GCM(ticket_key, nonce = id[0..12],
+     *          aad = id || expiry, psk):32+16 */
+    if (uc_aead_open_ex(UC_AEAD_AES256GCM, cfg->ticket_key, 32, t, 12, t, 24, t + 24, 32, t + 56, 16,
+                        psk) != 0)
+        return UMBRA_EAUTH;
+    uint64_t expiry = us__get64(t + 16);
+    int rc = UMBRA_EAUTH;
+    if (expiry >= now && expiry <= now + TICKET_LIFETIME_NS && cfg->ticket_seen(cfg->ticket_ud, t, expiry) == 0) {
+        rc = early_keys(&c->early, psk, hello, hello_len);
+        c->early_budget = cfg->max_early_data ? cfg->max_early_data : DEFAULT_MAX_EARLY;
+    }
+    umbra_wipe(psk, 32);
+    return rc;
+}
+
+/* Server: seals a fresh ticket for this session into c->ticket_out (§10). */
+static int make_ticket(us_conn *c, uint64_t now) {
+    uint8_t *t = c->ticket_out, psk[32];
+    uc_random(t, 16);
+    us__put64(t + 16, now + TICKET_LIFETIME_NS);
+    int rc = ticket_psk(psk, c->res, t);
+    if (!rc) rc = uc_aead_seal_ex(UC_AEAD_AES256GCM, c->cfg.ticket_key, 32, t, 12, t, 24, psk, 32, t + 24, t + 56, 16);
+    umbra_wipe(psk, 32);
+    return rc;
+}
+
 int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const void *from,
                    size_t from_len, uint64_t now, us_conn **out, uint8_t *reply, size_t reply_cap,
                    size_t *reply_len) {
@@ -523,10 +603,13 @@ int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const voi
         return rc;
     }
     if (rc) return UMBRA_EMALFORMED;
+    /* token = [retry token] [ticket (72) when flags has US_CH_TICKET] (§9, §10) */
+    size_t retry_len = ch.token_len - ((ch.flags & US_CH_TICKET) ? US_TICKET_LEN : 0);
+    const uint8_t *ticket = (ch.flags & US_CH_TICKET) ? ch.token + retry_len : NULL;
     int addr_validated = 0;
     if (cfg->require_retry) {
         if (!cfg->retry_key) return UMBRA_EINVAL;
-        if (ch.token_len == 0) {
+        if (retry_len == 0) {
             /* PROTOCOL.md §9: stateless Retry carrying an address-bound token */
             if (reply && reply_len && reply_cap >= 15 + RETRY_TOKEN_LEN) {
                 reply[0] = US_PT_RETRY;
@@ -539,7 +622,7 @@ int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const voi
             return UMBRA_EAGAIN;
         }
         uint8_t want[RETRY_TOKEN_LEN];
-        if (ch.token_len != RETRY_TOKEN_LEN) return UMBRA_EAUTH;
+        if (retry_len != RETRY_TOKEN_LEN) return UMBRA_EAUTH;
         uint64_t expiry = us__get64(ch.token);
         retry_token(want, cfg->retry_key, from, from_len, ch.cid, expiry);
         if (umbra_ct_equal(want, ch.token, RETRY_TOKEN_LEN) != 0 || expiry < now ||
@@ -590,6 +673,13 @@ int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const voi
     if (rc) goto fail;
     h[1173] = (uint8_t)c->aead;
     h[1174] = 0;
+    if (ticket) {
+        c->st.early = -1;
+        if (accept_ticket(c, cfg, ticket, pkt, n, now) == 0) {
+            h[1174] |= US_SH_EARLY_ACCEPTED;
+            c->st.early = 1;
+        }
+    }
     uc_sha256_ctx hc;
     uc_sha256_init(&hc);
     uc_sha256_update(&hc, pkt, n);
@@ -617,7 +707,7 @@ fail:
 static void on_acked(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now) {
     p->done = 1;
     if (p->ack_eliciting) {
-        us__cc_on_ack(&c->cc, &p->cc, now);
+        if (!p->early) us__cc_on_ack(&c->cc, &p->cc, now);
         if (c->ae_outstanding) c->ae_outstanding--;
     }
     c->pto_count = 0;
@@ -641,7 +731,7 @@ static void on_acked(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now
 static void on_lost(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now) {
     p->done = 1;
     if (p->ack_eliciting) {
-        us__cc_on_lost(&c->cc, &p->cc, now);
+        if (!p->early) us__cc_on_lost(&c->cc, &p->cc, now);
         if (c->ae_outstanding) c->ae_outstanding--;
     }
     c->st.lost_packets++;
@@ -657,6 +747,7 @@ static void on_lost(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now)
         if (p->ctl & CTL_MSD)
             for (size_t i = 0; i < c->nstreams; i++) c->streams[i]->msd_pending = 1;
         if ((p->ctl & CTL_CLOSE) && c->state == US_STATE_CLOSING) c->close_pending = 1;
+        if (p->ctl & CTL_TICKET) c->ticket_pending = 1;
     }
     (void)sp;
 }
@@ -862,6 +953,13 @@ static int process_frames(us_conn *c, stream *s, uint32_t space_id, const uint8_
             set_state(c, US_STATE_CLOSED);
             return 0;
         case US_FT_NEW_TICKET:
+            if (!in0 || c->is_server) return UMBRA_EPROTO;
+            memcpy(c->ticket_rx.ticket, f.data, US_TICKET_LEN);
+            if (ticket_psk(c->ticket_rx.psk, c->res, f.data) != 0) return UMBRA_EINTERNAL;
+            us_key_id(c->ticket_rx.key_id, c->peer.xwing_pk, c->peer.compsig_pk);
+            c->ticket_rx.max_early = f.code;
+            c->has_ticket_rx = 1;
+            break;
         case US_FT_CLIENT_AUTH:
         default:
             /* not negotiated in this version */
@@ -908,6 +1006,19 @@ static int open_packet(us_conn *c, const us__hdr *h, const uint8_t *pkt, size_t 
     return rc;
 }
 
+/* Client: the server refused (or never saw) our 0-RTT data: every early packet counts as
+ * lost, so its stream data is re-sent under the 1-RTT keys. */
+static void abandon_early(us_conn *c, uint64_t now) {
+    c->st.early = -1;
+    for (size_t j = 0; j < c->nstreams; j++) {
+        stream *s = c->streams[j];
+        for (size_t i = s->sp.head; i < s->sp.n; i++)
+            if (!s->sp.sent[i].done && s->sp.sent[i].early) on_lost(c, &s->sp, s, &s->sp.sent[i], now);
+        space_pop_done(&s->sp);
+    }
+    us__keys_clear(&c->early);
+}
+
 static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint64_t now) {
     us__server_hello sh;
     if (us__server_hello_decode(&sh, pkt, n) != 0) return 0;
@@ -935,6 +1046,14 @@ static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint
     umbra_free(c->hello);
     c->hello = NULL;
     c->hello_pending = 0;
+    if (c->use_ticket) {
+        if (sh.flags & US_SH_EARLY_ACCEPTED) c->st.early = 1;
+        else abandon_early(c, now);
+        umbra_debug("session client: 0-RTT %s (%llu bytes sent early)",
+                    c->st.early == 1 ? "accepted" : "refused, re-sent as 1-RTT",
+                    (unsigned long long)c->st.early_bytes);
+    }
+    us__keys_clear(&c->early);
     set_state(c, US_STATE_CONNECTED);
     c->confirm_pending = 1; /* key confirmation for the server (§4.1) */
     c->last_recv = now;
@@ -1017,8 +1136,59 @@ static int recv_data(us_conn *c, const uint8_t *pkt, size_t n, const void *from,
         c->hello = NULL;
         c->hello_pending = 0;
         set_state(c, US_STATE_CONNECTED);
+        if (c->cfg.ticket_key && make_ticket(c, now) == 0) c->ticket_pending = 1;
     }
     if (c->state == US_STATE_CLOSING && c->close_resends < MAX_CLOSE_RESENDS) c->close_pending = 1;
+    return 0;
+}
+
+/* Server: a 0-RTT packet (§10). Only STREAM frames of client streams, within the ticket's
+ * early-data budget; authenticated with the early keys; replay window as usual. */
+static int recv_early(us_conn *c, const uint8_t *pkt, size_t n, uint64_t now) {
+    us__hdr h;
+    if (us__hdr_decode(&h, pkt, n) != 0 || memcmp(h.dcid, c->cid_hello, US_CID_LEN) != 0 ||
+        !c->early.valid || h.epoch != 0 || h.stream == 0 || is_local_id(c, h.stream)) {
+        c->st.dropped_malformed++;
+        return 0;
+    }
+    int plen = us__open(&c->early, &h, pkt, n, c->pt, sizeof c->pt);
+    if (plen < 0) {
+        c->st.dropped_auth++;
+        return 0;
+    }
+    int retired = 0, err = 0;
+    stream *s = peer_stream(c, h.stream, &retired, &err);
+    if (err) return err;
+    if (!s) return 0;
+    if (us__replay_check(&s->sp.replay, h.seq) != 0) {
+        c->st.dropped_replay++;
+        return 0;
+    }
+    /* check every frame and the budget before touching any state */
+    size_t bytes = 0;
+    for (size_t off = 0; off < (size_t)plen;) {
+        us__frame f;
+        int k = us__frame_decode(&f, c->pt + off, (size_t)plen - off);
+        if (k < 0 || (f.type != US_FT_STREAM && f.type != US_FT_PADDING) ||
+            (f.type == US_FT_STREAM && f.stream != h.stream))
+            return UMBRA_EPROTO;
+        bytes += f.len;
+        off += (size_t)k;
+    }
+    if (c->early_used + bytes > c->early_budget) {
+        c->st.dropped_malformed++; /* over budget: the client resends it as 1-RTT */
+        return 0;
+    }
+    int ae = 0;
+    int rc = process_frames(c, s, h.stream, c->pt, (size_t)plen, c->tx_path, &ae, now);
+    if (rc) return rc;
+    c->early_used += bytes;
+    c->st.early_bytes += bytes;
+    us__replay_commit(&s->sp.replay, h.seq);
+    us__ranges_add(&s->sp.rcvd, h.seq, h.seq + 1, 1);
+    if (ae && s->sp.ack_pending++ == 0) s->sp.ack_deadline = now + ACK_DELAY_NS;
+    c->st.packets_recv++;
+    c->st.bytes_recv += n;
     return 0;
 }
 
@@ -1053,6 +1223,9 @@ int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, siz
     case US_PT_DATA:
         rc = recv_data(c, pkt, n, from, from_len, now);
         break;
+    case US_PT_EARLY:
+        if (c->is_server) rc = recv_early(c, pkt, n, now);
+        break;
     case US_PT_SERVER_HELLO:
         if (!c->is_server && c->state == US_STATE_HANDSHAKING) rc = client_on_server_hello(c, pkt, n, now);
         break;
@@ -1084,6 +1257,11 @@ int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, siz
             if (tl == 0 || tl > US_TOKEN_MAX || n != 15 + tl) break;
             uint8_t *h = umbra_realloc(c->hello, US_CLIENT_HELLO_MIN + tl);
             if (!h) break;
+            if (c->use_ticket) { /* 0-RTT is not combined with Retry: resend it as 1-RTT */
+                abandon_early(c, now);
+                c->use_ticket = 0;
+                h[2414] &= (uint8_t)~US_CH_TICKET;
+            }
             us__put16(h + 2415, (uint16_t)tl);
             memcpy(h + US_CLIENT_HELLO_MIN, pkt + 15, tl);
             c->hello = h;
@@ -1138,22 +1316,24 @@ static void maybe_rekey(us_conn *c) {
 }
 
 /* Seals payload into buf for `space`, records a sent_pkt (when `rec`), returns length. */
-static int emit(us_conn *c, space *sp, const uint8_t *payload, size_t plen, uint8_t *buf,
-                size_t cap, int path, int ack_eliciting, sent_pkt *tmpl, uint64_t now) {
+static int emit_x(us_conn *c, space *sp, const uint8_t *payload, size_t plen, uint8_t *buf,
+                  size_t cap, int path, int ack_eliciting, sent_pkt *tmpl, uint64_t now, int early) {
     if (sp->next_seq > US_SEQ_MAX) {
         fail(c, UMBRA_ERANGE);
         return UMBRA_ERANGE;
     }
-    maybe_rekey(c);
+    if (!early) maybe_rekey(c);
     if (c->state == US_STATE_CLOSED) return c->err;
-    us__hdr h = {US_PT_DATA, c->path_label, c->tx.epoch, {0}, sp->id, sp->next_seq};
-    memcpy(h.dcid, c->cid_peer, US_CID_LEN);
-    int len = us__seal(&c->tx, &h, payload, plen, buf, cap);
+    /* 0-RTT packets (§10) go to the server's hello cid with the early keys, epoch 0 */
+    us__hdr h = {early ? US_PT_EARLY : US_PT_DATA, c->path_label, early ? 0 : c->tx.epoch, {0}, sp->id,
+                 sp->next_seq};
+    memcpy(h.dcid, early ? c->cid_own : c->cid_peer, US_CID_LEN);
+    int len = us__seal(early ? &c->early : &c->tx, &h, payload, plen, buf, cap);
     if (len < 0) {
         fail(c, len);
         return len;
     }
-    c->tx_count++;
+    if (!early) c->tx_count++;
     if (ack_eliciting) {
         sent_pkt *p = space_push(sp);
         if (!p) {
@@ -1167,7 +1347,8 @@ static int emit(us_conn *c, space *sp, const uint8_t *payload, size_t plen, uint
         p->ack_eliciting = 1;
         p->done = 0;
         p->path = (uint8_t)path;
-        us__cc_on_sent(&c->cc, &p->cc, (size_t)len, now);
+        p->early = (uint8_t)early;
+        if (!early) us__cc_on_sent(&c->cc, &p->cc, (size_t)len, now);
         c->ae_outstanding++;
         c->last_ae_sent = now;
     }
@@ -1177,6 +1358,11 @@ static int emit(us_conn *c, space *sp, const uint8_t *payload, size_t plen, uint
     c->st.bytes_sent += (uint64_t)len;
     c->last_send = now;
     return len;
+}
+
+static int emit(us_conn *c, space *sp, const uint8_t *payload, size_t plen, uint8_t *buf, size_t cap,
+                int path, int ack_eliciting, sent_pkt *tmpl, uint64_t now) {
+    return emit_x(c, sp, payload, plen, buf, cap, path, ack_eliciting, tmpl, now, 0);
 }
 
 static int copy_addr(us_conn *c, int path, void *to, size_t *to_len) {
@@ -1252,6 +1438,13 @@ static int send_control(us_conn *c, uint8_t *buf, size_t cap, int force_ping, ui
         ctl |= CTL_MSD;
         ae = 1;
     }
+    if (c->ticket_pending && room - n >= 7 + US_TICKET_LEN) {
+        uint32_t me = c->cfg.max_early_data ? c->cfg.max_early_data : DEFAULT_MAX_EARLY;
+        n += (size_t)us__frame_ticket(p + n, room - n, me, c->ticket_out);
+        c->ticket_pending = 0;
+        ctl |= CTL_TICKET;
+        ae = 1;
+    }
     if ((force_ping || c->ping_pending || c->confirm_pending) && room - n >= 1) {
         p[n++] = US_FT_PING;
         c->ping_pending = 0;
@@ -1275,7 +1468,7 @@ static int stream_has_data(const us_conn *c, const stream *s) {
     return 0;
 }
 
-static int send_stream(us_conn *c, stream *s, uint8_t *buf, size_t cap, uint64_t now) {
+static int send_stream(us_conn *c, stream *s, uint8_t *buf, size_t cap, uint64_t now, int early) {
     size_t room = c->cfg.max_packet - US_HDR_LEN - US_TAG_LEN;
     sent_pkt t;
     memset(&t, 0, sizeof t);
@@ -1287,10 +1480,15 @@ static int send_stream(us_conn *c, stream *s, uint8_t *buf, size_t cap, uint64_t
         return emit(c, &s->sp, c->pt, (size_t)k, buf, cap, c->tx_path, 1, &t, now);
     }
     size_t maxd = room - US_STREAM_FRAME_OVERHEAD;
+    if (early) {
+        if (s->reset_local) return 0;
+        uint64_t left = c->early_budget - c->early_used;
+        if (left < maxd) maxd = (size_t)left;
+    }
     uint64_t a = 0, b = 0;
     int have = 0;
     /* retransmissions first */
-    while (s->lost.n && !have) {
+    while (!early && s->lost.n && !have) {
         uint64_t lo = s->lost.r[0].lo, hi = s->lost.r[0].hi;
         if (lo < s->sbase) lo = s->sbase;
         if (lo >= hi || !us__ranges_first_gap(&s->acked, lo, hi, &a, &b)) {
@@ -1302,7 +1500,7 @@ static int send_stream(us_conn *c, stream *s, uint8_t *buf, size_t cap, uint64_t
         have = 1;
         c->st.retransmitted_bytes += b - a;
     }
-    if (!have && s->snext < s->swrite && s->snext < s->peer_max && c->tx_data < c->tx_max_data) {
+    if (!have && s->snext < s->swrite && s->snext < s->peer_max && c->tx_data < c->tx_max_data && maxd > 0) {
         a = s->snext;
         b = s->swrite;
         if (b > s->peer_max) b = s->peer_max;
@@ -1336,8 +1534,12 @@ static int send_stream(us_conn *c, stream *s, uint8_t *buf, size_t cap, uint64_t
     t.off = a;
     t.len = (uint32_t)(b - a);
     t.fin = (uint8_t)fin;
-    return emit(c, &s->sp, c->pt, US_STREAM_FRAME_OVERHEAD + (size_t)(b - a), buf, cap, c->tx_path, 1, &t,
-                now);
+    if (early) {
+        c->early_used += b - a;
+        c->st.early_bytes += b - a;
+    }
+    return emit_x(c, &s->sp, c->pt, US_STREAM_FRAME_OVERHEAD + (size_t)(b - a), buf, cap, c->tx_path, 1,
+                  &t, now, early);
 }
 
 static int all_sent_acked(const us_conn *c) {
@@ -1367,6 +1569,19 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
         c->st.packets_sent++;
         c->st.bytes_sent += c->hello_len;
         return copy_addr(c, c->tx_path, to, to_len) ? 0 : 1;
+    }
+    /* client 0-RTT: stream data within the ticket's budget, after the hello (§10) */
+    if (!c->is_server && c->state == US_STATE_HANDSHAKING && c->early.valid && !c->hello_pending &&
+        c->early_used < c->early_budget) {
+        for (size_t j = 0; j < c->nstreams; j++) {
+            stream *s = c->streams[j];
+            if (!stream_has_data(c, s)) continue;
+            int k = send_stream(c, s, buf, cap, now, 1);
+            if (k < 0) return k;
+            if (k == 0) continue;
+            *len = (size_t)k;
+            return copy_addr(c, c->tx_path, to, to_len) ? 0 : 1;
+        }
     }
     /* until the handshake completes nothing else is sent (the server's path is not yet
      * validated either: only the ServerHello fits its anti-amplification budget) */
@@ -1410,7 +1625,8 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
         memmove(&c->pframes[0], &c->pframes[1], c->npframes * sizeof c->pframes[0]);
     }
     if (allowance < c->cfg.max_packet) return 0;
-    int ctl_due = any_ack_due(c, now) || c->md_pending || c->ping_pending || c->confirm_pending;
+    int ctl_due = any_ack_due(c, now) || c->md_pending || c->ping_pending || c->confirm_pending ||
+                  c->ticket_pending;
     if (!ctl_due)
         for (size_t i = 0; i < c->nstreams && !ctl_due; i++) ctl_due = c->streams[i]->msd_pending;
     if (ctl_due) {
@@ -1434,7 +1650,7 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
         for (size_t j = 0; j < c->nstreams; j++) {
             stream *s = c->streams[(c->rr_cursor + j) % c->nstreams];
             if (!stream_has_data(c, s)) continue;
-            k = send_stream(c, s, buf, cap, now);
+            k = send_stream(c, s, buf, cap, now, 0);
             if (k < 0) return k;
             if (k == 0) continue;
             c->rr_cursor = (uint32_t)((c->rr_cursor + j + 1) % c->nstreams);
@@ -1702,6 +1918,12 @@ int us_conn_migrate(us_conn *c, uint64_t now) {
     c->ping_pending = 1; /* make the server see the new address promptly */
     (void)now;
     return 0;
+}
+
+int us_conn_get_ticket(const us_conn *c, us_ticket *out) {
+    if (!c || !out || !c->has_ticket_rx) return 0;
+    *out = c->ticket_rx;
+    return 1;
 }
 
 void us_conn_stats(const us_conn *c, us_stats *s) {

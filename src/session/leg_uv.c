@@ -13,6 +13,7 @@
 #include "session_internal.h"
 
 #define TCP_QUEUE_MAX (2u << 20)
+#define SEEN_MAX 4096                 /* used 0-RTT ticket ids remembered per endpoint */
 #define RECV_BUF 65536
 
 struct us_session {
@@ -41,6 +42,10 @@ struct us_endpoint {
     struct sockaddr_storage server;   /* client: where to connect */
     int port;
     uint8_t retry_key[32];
+    uint8_t ticket_key[32];
+    us_ticket ticket;                 /* client: copy of cfg->ticket */
+    struct { uint8_t id[16]; uint64_t expiry; } *seen;
+    size_t nseen;
     uint8_t rbuf[RECV_BUF];
     uint8_t sbuf[US_MAX_PACKET + 4];
 };
@@ -48,6 +53,7 @@ struct us_endpoint {
 static void session_flush(us_session *s);
 static void endpoint_arm(us_endpoint *e);
 static void on_shutdown(uv_shutdown_t *req, int status);
+static void endpoint_release(us_endpoint *e);
 
 static size_t sa_len(const struct sockaddr *sa) {
     return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
@@ -80,7 +86,7 @@ static void on_handle_closed(uv_handle_t *h) {
         umbra_free(h);
         us__frame_reader_free(&s->fr);
         umbra_free(s);
-        if (ep && ep->freeing && --ep->handles == 0) umbra_free(ep);
+        if (ep && ep->freeing && --ep->handles == 0) endpoint_release(ep);
         return;
     }
     umbra_free(h);
@@ -267,7 +273,7 @@ static void on_packet(us_endpoint *e, us_session *s, const uint8_t *p, size_t n,
             if (!x->c) continue;
             us_conn_cids(x->c, own, hello);
             if ((type == US_PT_DATA && !memcmp(own, cid, US_CID_LEN)) ||
-                (type == US_PT_CLIENT_HELLO && !memcmp(hello, cid, US_CID_LEN))) {
+                ((type == US_PT_CLIENT_HELLO || type == 0x11 /* 0-RTT */) && !memcmp(hello, cid, US_CID_LEN))) {
                 s = x;
                 break;
             }
@@ -431,6 +437,29 @@ static void on_tcp_conn(uv_stream_t *server, int status) {
 
 /* ---- public API ---- */
 
+/* Single-use store for 0-RTT tickets: remembers ids until they expire; when full it
+ * refuses 0-RTT rather than forgetting an id that could then be replayed. */
+static int ticket_seen(void *ud, const uint8_t id[16], uint64_t expiry) {
+    us_endpoint *e = ud;
+    uint64_t now = umbra_now_ns();
+    size_t k = 0;
+    for (size_t i = 0; i < e->nseen; i++) {
+        if (e->seen[i].expiry < now) continue; /* expired: the ticket is refused anyway */
+        if (!memcmp(e->seen[i].id, id, 16)) return 1;
+        e->seen[k++] = e->seen[i];
+    }
+    e->nseen = k;
+    if (!e->seen) {
+        e->seen = umbra_calloc(SEEN_MAX, sizeof *e->seen);
+        if (!e->seen) return 1;
+    }
+    if (e->nseen == SEEN_MAX) return 1;
+    memcpy(e->seen[e->nseen].id, id, 16);
+    e->seen[e->nseen].expiry = expiry;
+    e->nseen++;
+    return 0;
+}
+
 int us_endpoint_new(void *loop, const us_config *cfg, int leg, const us_callbacks *cb, void *ud,
                     us_endpoint **out) {
     *out = NULL;
@@ -453,6 +482,19 @@ int us_endpoint_new(void *loop, const us_config *cfg, int leg, const us_callback
         if (cfg->retry_key) memcpy(e->retry_key, cfg->retry_key, 32);
         else uc_random(e->retry_key, 32);
         e->cfg.retry_key = e->retry_key;
+    }
+    if (!e->cfg.ticket_key && !cfg->peer) {
+        /* servers issue resumption tickets sealed with a per-process key (§10) */
+        uc_random(e->ticket_key, 32);
+        e->cfg.ticket_key = e->ticket_key;
+    }
+    if (!e->cfg.ticket_seen) {
+        e->cfg.ticket_seen = ticket_seen;
+        e->cfg.ticket_ud = e;
+    }
+    if (cfg->ticket) {
+        e->ticket = *cfg->ticket;
+        e->cfg.ticket = &e->ticket;
     }
     e->leg = leg;
     if (cb) e->cb = *cb;
@@ -613,14 +655,22 @@ int us_endpoint_rebind(us_endpoint *e) {
     return rc;
 }
 
+static void endpoint_release(us_endpoint *e) {
+    umbra_free(e->seen);
+    umbra_wipe(e, sizeof *e);
+    umbra_free(e);
+}
+
 static void on_endpoint_handle_closed(uv_handle_t *h) {
     us_endpoint *e = h->data;
-    if (--e->handles == 0) umbra_free(e);
+    if (--e->handles == 0) endpoint_release(e);
 }
 
 void us_endpoint_free(us_endpoint *e) {
     if (!e) return;
     umbra_wipe(e->retry_key, sizeof e->retry_key);
+    umbra_wipe(e->ticket_key, sizeof e->ticket_key);
+    umbra_wipe(e->ticket.psk, sizeof e->ticket.psk);
     e->freeing = 1;
     e->handles = 1; /* the timer */
     while (e->sessions) {

@@ -19,6 +19,10 @@
 #define US_PT_RETRY 0x04
 #define US_PT_VERSION_NEG 0x05
 #define US_PT_DATA 0x10
+#define US_PT_EARLY 0x11       /* 0-RTT data packet (§10), same header as DATA */
+#define US_CH_CLIENT_AUTH 1    /* ClientHello flags */
+#define US_CH_TICKET 2
+#define US_SH_EARLY_ACCEPTED 2 /* ServerHello flags */
 
 /* ---- frame types (PROTOCOL.md §3) ---- */
 #define US_FT_PADDING 0x00
@@ -150,6 +154,7 @@ int us__frame_stream_u64(uint8_t *out, size_t cap, uint8_t type, uint32_t s, uin
 int us__frame_path(uint8_t *out, size_t cap, uint8_t type, const uint8_t data[32]);
 int us__frame_close(uint8_t *out, size_t cap, uint32_t code, const char *reason);
 int us__frame_reset(uint8_t *out, size_t cap, uint32_t stream, uint32_t code, uint64_t final);
+int us__frame_ticket(uint8_t *out, size_t cap, uint32_t max_early, const uint8_t ticket[US_TICKET_LEN]);
 
 /* ---- range sets: sorted disjoint [lo, hi) ranges, bounded ---- */
 typedef struct us__ranges {

@@ -8,7 +8,7 @@
 
 int us__hdr_encode(uint8_t out[US_HDR_LEN], const us__hdr *h) {
     if (h->seq > US_SEQ_MAX) return UMBRA_ERANGE;
-    out[0] = US_PT_DATA;
+    out[0] = h->type == US_PT_EARLY ? US_PT_EARLY : US_PT_DATA;
     out[1] = h->path;
     us__put16(out + 2, h->epoch);
     memcpy(out + 4, h->dcid, US_CID_LEN);
@@ -19,7 +19,7 @@ int us__hdr_encode(uint8_t out[US_HDR_LEN], const us__hdr *h) {
 
 int us__hdr_decode(us__hdr *h, const uint8_t *p, size_t n) {
     if (n < 1) return UMBRA_ETRUNCATED;
-    if (p[0] != US_PT_DATA) return UMBRA_EMALFORMED;
+    if (p[0] != US_PT_DATA && p[0] != US_PT_EARLY) return UMBRA_EMALFORMED;
     /* header + at least one payload byte + tag */
     if (n < US_HDR_LEN + 1 + US_TAG_LEN) return UMBRA_ETRUNCATED;
     if (n > US_MAX_PACKET) return UMBRA_EMALFORMED;
@@ -61,7 +61,8 @@ int us__client_hello_decode(us__client_hello *ch, const uint8_t *p, size_t n) {
     if (ch->token_len > US_TOKEN_MAX) return UMBRA_EMALFORMED;
     if (n != (size_t)US_CLIENT_HELLO_MIN + ch->token_len) return UMBRA_EMALFORMED;
     ch->token = p + US_CLIENT_HELLO_MIN;
-    if (ch->aeads == 0 || (ch->aeads & ~3u) || (ch->flags & ~1u)) return UMBRA_EMALFORMED;
+    if (ch->aeads == 0 || (ch->aeads & ~3u) || (ch->flags & ~3u)) return UMBRA_EMALFORMED;
+    if ((ch->flags & US_CH_TICKET) && ch->token_len < US_TICKET_LEN) return UMBRA_EMALFORMED;
     return 0;
 }
 
@@ -78,7 +79,7 @@ int us__server_hello_decode(us__server_hello *sh, const uint8_t *p, size_t n) {
     sh->aead = p[1173];
     sh->flags = p[1174];
     sh->sig = p + 1175;
-    if ((sh->aead != US_AEAD_AES256GCM && sh->aead != US_AEAD_CHACHA20POLY1305) || (sh->flags & ~1u))
+    if ((sh->aead != US_AEAD_AES256GCM && sh->aead != US_AEAD_CHACHA20POLY1305) || (sh->flags & ~3u))
         return UMBRA_EMALFORMED;
     return 0;
 }
@@ -172,6 +173,13 @@ int us__frame_decode(us__frame *f, const uint8_t *p, size_t n) {
         f->value = us__get64(p + 9);
         if (f->value > (1ull << 62)) return UMBRA_EMALFORMED;
         return 17;
+    case US_FT_NEW_TICKET:
+        if (n < 7) return UMBRA_EMALFORMED;
+        f->code = us__get32(p + 1); /* max early data */
+        f->len = us__get16(p + 5);
+        if (f->len != US_TICKET_LEN || n < 7 + f->len) return UMBRA_EMALFORMED;
+        f->data = p + 7;
+        return (int)(7 + f->len);
     case US_FT_CLIENT_AUTH:
         if (n < 1 + US_SIG_PK_LEN + 3373) return UMBRA_EMALFORMED;
         f->data = p + 1;
@@ -239,6 +247,15 @@ int us__frame_close(uint8_t *out, size_t cap, uint32_t code, const char *reason)
     us__put16(out + 5, (uint16_t)rl);
     if (rl) memcpy(out + 7, reason, rl);
     return (int)(7 + rl);
+}
+
+int us__frame_ticket(uint8_t *out, size_t cap, uint32_t max_early, const uint8_t ticket[US_TICKET_LEN]) {
+    if (cap < 7 + US_TICKET_LEN) return UMBRA_ENOSPACE;
+    out[0] = US_FT_NEW_TICKET;
+    us__put32(out + 1, max_early);
+    us__put16(out + 5, US_TICKET_LEN);
+    memcpy(out + 7, ticket, US_TICKET_LEN);
+    return 7 + US_TICKET_LEN;
 }
 
 int us__frame_reset(uint8_t *out, size_t cap, uint32_t stream, uint32_t code, uint64_t final) {

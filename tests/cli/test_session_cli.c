@@ -247,17 +247,19 @@ static void test_version_mismatch(void **st) {
 /* listen --forward: the stream is bridged to a TCP target that answers "ok:<bytes>". */
 static void *target(void *arg) {
     int lfd = *(int *)arg;
-    struct pollfd pfd = {lfd, POLLIN, 0};
-    if (poll(&pfd, 1, 20000) <= 0) return NULL;
-    int c = accept(lfd, NULL, NULL);
-    if (c < 0) return NULL;
-    char buf[65536];
-    size_t total = 0;
-    ssize_t n;
-    while ((n = read(c, buf, sizeof buf)) > 0) total += (size_t)n;
-    int k = snprintf(buf, sizeof buf, "ok:%zu", total);
-    if (write(c, buf, (size_t)k) != k) total = 0;
-    close(c);
+    for (int round = 0; round < 2; round++) {
+        struct pollfd pfd = {lfd, POLLIN, 0};
+        if (poll(&pfd, 1, 20000) <= 0) return NULL;
+        int c = accept(lfd, NULL, NULL);
+        if (c < 0) return NULL;
+        char buf[65536];
+        size_t total = 0;
+        ssize_t n;
+        while ((n = read(c, buf, sizeof buf)) > 0) total += (size_t)n;
+        int k = snprintf(buf, sizeof buf, "ok:%zu", total);
+        if (write(c, buf, (size_t)k) != k) total = 0;
+        close(c);
+    }
     return NULL;
 }
 
@@ -288,9 +290,25 @@ static void test_forward(void **st) {
     char *la[] = {"umbra", "listen", addr, "--forward", fwd, NULL};
     pid_t ls = spawn(in, out, err, la);
     usleep(300000);
-    char *ca[] = {"umbra", "connect", addr, "--peer-key", key, NULL};
+    char tk[600];
+    path(tk, sizeof tk, "ticket");
+    unlink(tk);
+    char *ca[] = {"umbra", "connect", addr, "--peer-key", key, "--ticket", tk, NULL};
     pid_t cs = spawn(in_c, out_c, err_c, ca);
     int rc = wait_exit(cs, 30);
+    /* again with the ticket the first session stored: 0-RTT against the same server */
+    int rc2 = -1;
+    char *o2 = NULL, *e2 = NULL;
+    if (rc == 0) {
+        char out2[600];
+        path(out2, sizeof out2, "out_fc2");
+        setenv("UMBRA_LOG", "debug", 1);
+        pid_t cs2 = spawn(in_c, out2, err_c, ca);
+        unsetenv("UMBRA_LOG");
+        rc2 = wait_exit(cs2, 30);
+        o2 = slurp(out2);
+        e2 = slurp(err_c);
+    }
     pthread_join(t, NULL);
     close(lfd);
     kill(ls, SIGTERM);
@@ -304,6 +322,12 @@ static void test_forward(void **st) {
     assert_int_equal(rc, 0);
     assert_string_equal(o, "ok:123456");
     free(o);
+    assert_int_equal(rc2, 0);
+    assert_string_equal(o2, "ok:123456");
+    if (!strstr(e2, "0-RTT accepted")) printf("second connect: %s\n", e2);
+    assert_non_null(strstr(e2, "0-RTT accepted"));
+    free(o2);
+    free(e2);
 }
 
 static void test_help(void **st) {
