@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "umbra/crypto.h"
+#include "umbra/identity.h"
 
 /* CPU time of this process, not wall time: `openssl speed` divides by user CPU time by
  * default, and on a shared machine wall time would charge us for other processes. */
@@ -31,13 +32,20 @@ static int bench_aead(const char *name, size_t n, double secs) {
     if (!buf) return 1;
     uc_random(key, sizeof key);
     uc_aead a;
-    if (uc_aead_init(&a, alg, key) != 0) return 1;
+    if (uc_aead_init(&a, alg, key) != 0) {
+        free(buf);
+        return 1;
+    }
     uint64_t count = 0, bytes = 0;
     double t0 = now_s(), t;
     do {
         for (int i = 0; i < 64; i++) {
             memcpy(nonce + 4, &count, sizeof count);
-            if (uc_aead_seal(&a, buf, nonce, aad, sizeof aad, buf, n) != 0) return 1;
+            if (uc_aead_seal(&a, buf, nonce, aad, sizeof aad, buf, n) != 0) {
+                uc_aead_clear(&a);
+                free(buf);
+                return 1;
+            }
             count++;
             bytes += n;
         }
@@ -96,6 +104,14 @@ static int bench_ops(double s) {
     RATE("compsig_sign_expanded_sk", s, CHECK(uc_compsig_sign_xsk(csig, msg, sizeof msg, NULL, 0, &cx)));
     uc_compsig_xsk_wipe(&cx);
     RATE("compsig_verify", s, CHECK(uc_compsig_verify(csig, msg, sizeof msg, NULL, 0, cpk)));
+
+    /* The node identity keeps its keys expanded: what a server pays per handshake. */
+    umbra_identity *id;
+    CHECK(umbra_identity_generate(&id));
+    CHECK(uc_xwing_encaps(xct, ss, umbra_identity_xwing_pk(id)));
+    RATE("identity_sign", s, CHECK(umbra_identity_sign(id, csig, msg, sizeof msg, NULL, 0)));
+    RATE("identity_decaps", s, CHECK(umbra_identity_decaps(id, ss, xct)));
+    umbra_identity_free(id);
 
     RATE("mlkem768_keygen", s, CHECK(uc_mlkem768_keypair(kpk, ksk)));
     RATE("mlkem768_encaps", s, CHECK(uc_mlkem768_encaps(kct, ss, kpk)));

@@ -38,5 +38,6 @@ done
 echo
 echo "Operations per CPU second (0.5 s each; X-Wing decaps re-expands the 32-byte seed, the"
 echo "expanded_dk line uses a pre-expanded key; composite sign re-derives ML-DSA from its seed,"
-echo "the expanded_sk line signs with a pre-expanded key)"
+echo "the expanded_sk line signs with a pre-expanded key; identity_* use the node identity,"
+echo "which keeps both keys expanded)"
 "$BIN" ops 0.5
