@@ -187,9 +187,14 @@ UMBRA_API uint8_t *umbra_buf_detach(umbra_buf *b, size_t *n);
 
 /* ---- Encodings ---------------------------------------------------------------------------
  * Encoders write a NUL-terminated string into (out, out_cap) and return its length (>= 0),
- * or UMBRA_ENOSPACE. Decoders write up to out_cap bytes, return the decoded length, or
- * UMBRA_EMALFORMED / UMBRA_ENOSPACE. The *_len helpers give exact output sizes (encoders:
- * without the NUL). */
+ * or UMBRA_ENOSPACE (out NULL or too small; nothing written). Decoders write up to out_cap
+ * bytes, return the decoded length, or UMBRA_EMALFORMED / UMBRA_ENOSPACE (checked before
+ * anything is written). Both return UMBRA_EINVAL for in == NULL with n > 0 and
+ * UMBRA_ETOOBIG when a result would exceed INT32_MAX. The *_len helpers give exact output
+ * sizes (encoders: without the NUL; SIZE_MAX when that overflows). The hex, base32 and
+ * base64 decoders map characters to values without branching on them, so they may carry
+ * secrets; base58's big-number conversion is not constant time (it wipes its scratch, but
+ * is meant for public data such as peer ids). */
 UMBRA_API size_t umbra_hex_len(size_t n);
 UMBRA_API int umbra_hex_encode(char *out, size_t out_cap, const uint8_t *in, size_t n);
 UMBRA_API int umbra_hex_decode(uint8_t *out, size_t out_cap, const char *in, size_t n);
