@@ -236,15 +236,27 @@ nomem:
 
 /* ---- Epoch ticker ------------------------------------------------------------------------ */
 
+/* Sleeps to absolute tick boundaries and publishes the number of whole ticks elapsed since
+ * start, so the epoch tracks wall time without drifting by the sleep latency, and a late
+ * wake-up (loaded machine) catches up at once instead of stretching every deadline. */
 static void *ticker_main(void *arg) {
     uw_engine *e = arg;
-    struct timespec ts = {.tv_sec = e->cfg.epoch_tick_us / 1000000u,
-                          .tv_nsec = (long)(e->cfg.epoch_tick_us % 1000000u) * 1000L};
+    const uint64_t tick_ns = (uint64_t)e->cfg.epoch_tick_us * 1000u;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    const uint64_t t0 = (uint64_t)start.tv_sec * 1000000000u + (uint64_t)start.tv_nsec;
+    uint64_t next = t0 + tick_ns;
     while (!atomic_load(&e->ticker_stop)) {
-        struct timespec rem = ts;
-        while (nanosleep(&rem, &rem) != 0 && errno == EINTR) {
-        }
-        atomic_fetch_add_explicit(&e->epoch, 1, memory_order_relaxed);
+        struct timespec ts = {.tv_sec = (time_t)(next / 1000000000u), .tv_nsec = (long)(next % 1000000000u)};
+        /* An interrupted or failed sleep is harmless: the epoch comes from the clock. */
+        (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t t = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+        uint64_t ticks = (t - t0) / tick_ns;
+        if (ticks > atomic_load_explicit(&e->epoch, memory_order_relaxed))
+            atomic_store_explicit(&e->epoch, ticks, memory_order_relaxed);
+        next = t0 + (ticks + 1) * tick_ns;
     }
     return NULL;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -521,8 +522,17 @@ static void epoch_ticker(void **state) {
     assert_int_equal(uw__engine_ensure_ticker(e), 0); /* idempotent */
     uint64_t start = umbra_now_ns();
     while (uw_engine_epoch(e) < 5 && umbra_now_ns() - start < 5000000000ull) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
     }
     assert_true(uw_engine_epoch(e) >= 5);
+    /* The epoch counts whole ticks of wall time since the ticker started, so it can never
+     * run ahead of the time that has passed. */
+    struct timespec ts = {0, 20000000};
+    nanosleep(&ts, NULL);
+    uint64_t ticks = uw_engine_epoch(e), elapsed_us = (umbra_now_ns() - start) / 1000;
+    assert_true(ticks * 200 <= elapsed_us);
+    assert_true(ticks >= 5);
     uw_engine_free(e); /* joins the ticker */
     cfg.max_memory_pages = 65537;
     assert_int_equal(uw_engine_new(&cfg, &e), UMBRA_EINVAL);
