@@ -6,7 +6,7 @@
  * Who implements what:
  *   decode.c    uw__decode()                      bytes → uw_module (§5 binary format)
  *   validate.c  uw__validate()                    §3 validation + appendix algorithm
- *   module.c    uw_module_new/free, uw_module_* introspection, uw__functype_* helpers
+ *   module.c    uw_module_new/free, uw_module_* introspection (incl. function names)
  *   engine.c    uw_engine_*, uw_func_new_host, epoch ticker, type interning
  *   linker.c    uw_linker_*, uw_engine_define_func (host registry), uw__resolve_imports()
  *               (§4.5.4 import matching)
@@ -314,7 +314,8 @@ struct uw_engine {
     uw_func **hostfuncs;
     uint32_t nhostfuncs, cap_hostfuncs;
 
-    /* Epoch ticker for deadlines: `epoch` increases by one every cfg.epoch_tick_us. */
+    /* Epoch ticker for deadlines: `epoch` is the number of whole cfg.epoch_tick_us periods
+     * of monotonic time since the ticker started (never runs ahead of wall time). */
     _Atomic uint64_t epoch;
     _Atomic int ticker_stop;
     bool ticker_running;
