@@ -197,6 +197,19 @@ static void test_memory_bomb(void **state) {
     uw_instance_set_fuel(inst, 1000000);
     expect_trap(inst, "grow_forever", NULL, 0, 0, UW_TRAP_OUT_OF_FUEL);
     assert_int_equal(uw_memory_pages(uw_instance_memory(inst)), 160);
+    /* Reset gives the next request a fresh instance: one page again, zeroed, fuel back. */
+    uw_trap trap;
+    assert_int_equal(uw_instance_reset(inst, &trap), 0);
+    assert_int_equal(uw_memory_pages(uw_instance_memory(inst)), 1);
+    /* (uw_instance_set_fuel also sets the budget a reset refills to: 1,000,000 here.) */
+    assert_int_equal(uw_instance_fuel(inst), 1000000);
+    uw_instance_set_fuel(inst, 50000000);
+    size_t msize = 0;
+    uint8_t *mem = uw_memory_data(uw_instance_memory(inst), &msize);
+    assert_int_equal(msize, 65536);
+    assert_int_equal(mem[65535], 0);
+    assert_int_equal(call_i32(inst, "touch_end", NULL, 0), 0x5a);
+    assert_int_equal(call_i32(inst, "grow_all", NULL, 0), 160); /* and the cap still holds */
     uw_instance_free(inst);
 
     /* The same with a deadline instead of fuel. */
