@@ -68,6 +68,15 @@ static int have_guests(void) {
     return access(guest_path("hello", 1), R_OK) == 0 && access(guest_path("hello", 0), X_OK) == 0;
 }
 
+/* Writes a test file (no fsync: these are scratch files, and fsync is slow on a busy disk). */
+static int put_file(const char *path, const void *data, size_t n, unsigned mode) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) return -1;
+    ssize_t w = write(fd, data, n);
+    close(fd);
+    return w == (ssize_t)n ? 0 : -1;
+}
+
 struct proc_out {
     char *out; /* stdout, NUL-terminated (malloc) */
     size_t out_len;
@@ -356,15 +365,15 @@ static const char *make_tree(char d_out[512]) {
     snprintf(p, sizeof p, "%s/sub", d_out);
     assert_int_equal(mkdir(p, 0755), 0);
     snprintf(p, sizeof p, "%s/outside.txt", root);
-    assert_int_equal(umbra_file_write_atomic(p, "secret\n", 7, 0644), 0);
+    assert_int_equal(put_file(p, "secret\n", 7, 0644), 0);
     snprintf(p, sizeof p, "%s/inside.txt", d_out);
-    assert_int_equal(umbra_file_write_atomic(p, "hi\n", 3, 0644), 0);
+    assert_int_equal(put_file(p, "hi\n", 3, 0644), 0);
     /* A file bigger than any stdio buffer, with a few lines. */
     umbra_buf b;
     umbra_buf_init(&b, 1 << 20);
     for (int i = 0; i < 3000; i++) umbra_buf_printf(&b, "line %d: the quick brown fox %d\n", i, i * 7);
     snprintf(p, sizeof p, "%s/f.txt", d_out);
-    assert_int_equal(umbra_file_write_atomic(p, b.data, b.len, 0644), 0);
+    assert_int_equal(put_file(p, b.data, b.len, 0644), 0);
     umbra_buf_free(&b);
     snprintf(q, sizeof q, "%s/link-out", d_out);
     assert_int_equal(symlink("../outside.txt", q), 0);
@@ -511,7 +520,7 @@ static void test_guest_readdir_many(void **state) {
         memset(name + n, 'a' + i % 26, (size_t)(40 + (i * 37) % 200));
         name[n + 40 + (i * 37) % 200] = 0;
         snprintf(p, sizeof p, "%s/%s", dir, name);
-        assert_int_equal(umbra_file_write_atomic(p, "x", 1, 0644), 0);
+        assert_int_equal(put_file(p, "x", 1, 0644), 0);
     }
     const char *nat[] = {"-l", dir};
     const char *was[] = {"-l", "/big"};
@@ -738,26 +747,36 @@ static void test_abi_edges(void **state) {
  * in and around the one-page memory, small and huge lengths, random fds, flags and
  * offsets. Every call must return an errno in 0..76; nothing may trap or crash, and the
  * granted (read-only) directory must stay unchanged. */
+/* Argument kinds: 'i' any i32, 'I' any i64, 'f' an fd (mostly the preopen, 3), 'p' a path
+ * pointer (mostly one of the prepared paths), 'l' a path length (mostly theirs, 12), 'x' an
+ * fd other than the preopen (4..11: closing it or dropping its rights would end the
+ * path work for the round; both are tested elsewhere). */
 static const struct {
     const char *name, *params;
 } wasi_sigs[] = {
     {"args_get", "ii"}, {"args_sizes_get", "ii"}, {"environ_get", "ii"}, {"environ_sizes_get", "ii"},
-    {"clock_res_get", "ii"}, {"clock_time_get", "iIi"}, {"fd_advise", "iIIi"}, {"fd_allocate", "iII"},
-    {"fd_close", "i"}, {"fd_datasync", "i"}, {"fd_fdstat_get", "ii"}, {"fd_fdstat_set_flags", "ii"},
-    {"fd_fdstat_set_rights", "iII"}, {"fd_filestat_get", "ii"}, {"fd_filestat_set_size", "iI"},
-    {"fd_filestat_set_times", "iIIi"}, {"fd_pread", "iiiIi"}, {"fd_prestat_get", "ii"},
-    {"fd_prestat_dir_name", "iii"}, {"fd_pwrite", "iiiIi"}, {"fd_read", "iiii"}, {"fd_readdir", "iiiIi"},
-    {"fd_renumber", "ii"}, {"fd_seek", "iIii"}, {"fd_sync", "i"}, {"fd_tell", "ii"}, {"fd_write", "iiii"},
-    {"path_create_directory", "iii"}, {"path_filestat_get", "iiiii"}, {"path_filestat_set_times", "iiiiIIi"},
-    {"path_link", "iiiiiii"}, {"path_open", "iiiiiIIii"}, {"path_readlink", "iiiiii"},
-    {"path_remove_directory", "iii"}, {"path_rename", "iiiiii"}, {"path_symlink", "iiiii"},
-    {"path_unlink_file", "iii"}, {"proc_raise", "i"}, {"sched_yield", ""}, {"random_get", "ii"},
+    {"clock_res_get", "ii"}, {"clock_time_get", "iIi"}, {"fd_advise", "fIIi"}, {"fd_allocate", "fII"},
+    {"fd_close", "x"}, {"fd_datasync", "x"}, {"fd_fdstat_get", "fi"}, {"fd_fdstat_set_flags", "fi"},
+    {"fd_fdstat_set_rights", "xII"}, {"fd_filestat_get", "fi"}, {"fd_filestat_set_size", "fI"},
+    {"fd_filestat_set_times", "fIIi"}, {"fd_pread", "fiiIi"}, {"fd_prestat_get", "fi"},
+    {"fd_prestat_dir_name", "fii"}, {"fd_pwrite", "fiiIi"}, {"fd_read", "fiii"}, {"fd_readdir", "fiiIi"},
+    {"fd_renumber", "xx"}, {"fd_seek", "fIii"}, {"fd_sync", "x"}, {"fd_tell", "fi"}, {"fd_write", "iiii"},
+    {"path_create_directory", "fpl"}, {"path_filestat_get", "fipli"}, {"path_filestat_set_times", "fiplIIi"},
+    {"path_link", "fiplfpl"}, {"path_open", "fipliIIii"}, {"path_readlink", "fpliii"},
+    {"path_remove_directory", "fpl"}, {"path_rename", "fplfpl"}, {"path_symlink", "plfpl"},
+    {"path_unlink_file", "fpl"}, {"proc_raise", "i"}, {"sched_yield", ""}, {"random_get", "ii"},
     {"sock_accept", "iii"}, {"sock_recv", "iiiiii"}, {"sock_send", "iiiii"}, {"sock_shutdown", "ii"},
 };
 
-static void test_hostile_arguments(void **state) {
-    (void)state;
-    if (!engine_ready()) skip();
+/* Builds the hostile module: one export "fuzz(n)" that calls every function in
+ * wasi_sigs n times with arguments from a xorshift generator. An i32 argument is one of: a
+ * pointer in and around the one-page memory, a small number (fds, flags), any value, a
+ * length up to 300, a pointer to one of eight 12-byte paths at 1024 (escapes through "..",
+ * an absolute path, a path through a symlink the guest may have made), or 12 (their
+ * length). fuzz(n, seed) returns how many calls gave an errno outside 0..76. */
+static const char *hostile_wat(void) {
+    static const char *paths[8] = {"./././././x1", "./././../out", "./././././d1", "./d1/../../o",
+                                   "/etc//passwd", "./././d1/lnk", "././lnk/../z", "./././././.."};
     umbra_buf w;
     umbra_buf_init(&w, 1 << 20);
     umbra_buf_printf(&w, "(module\n");
@@ -771,8 +790,9 @@ static void test_hostile_arguments(void **state) {
         }
         umbra_buf_printf(&w, " (result i32)))\n");
     }
+    umbra_buf_printf(&w, "  (memory (export \"memory\") 1)\n");
+    for (int k = 0; k < 8; k++) umbra_buf_printf(&w, "  (data (i32.const %d) \"%s\")\n", 1024 + 16 * k, paths[k]);
     umbra_buf_printf(&w,
-                     "  (memory (export \"memory\") 1)\n"
                      "  (global $s (mut i64) (i64.const 88172645463325252))\n"
                      "  (global $bad (mut i32) (i32.const 0))\n"
                      "  (func $r (result i64)\n"
@@ -780,25 +800,41 @@ static void test_hostile_arguments(void **state) {
                      "    (global.set $s (i64.xor (global.get $s) (i64.shr_u (global.get $s) (i64.const 7))))\n"
                      "    (global.set $s (i64.xor (global.get $s) (i64.shl (global.get $s) (i64.const 17))))\n"
                      "    (global.get $s))\n"
-                     /* i32 argument: a pointer near the memory, a small number, any value, a length */
                      "  (func $a (result i32) (local $v i64) (local.set $v (call $r))\n"
-                     "    (block $o (block $d (block $c (block $b (block $z\n"
-                     "      (br_table $z $b $c $d (i32.wrap_i64 (i64.and (local.get $v) (i64.const 3)))))\n"
+                     "    (block $o (block $p (block $d (block $c (block $b (block $z\n"
+                     "      (br_table $z $b $c $d $p $o $o (i32.wrap_i64 (i64.rem_u (local.get $v) (i64.const 7)))))\n"
                      "      (return (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 70000)))))\n"
                      "      (return (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 8)))))\n"
                      "      (return (i32.wrap_i64 (i64.shr_u (local.get $v) (i64.const 16)))))\n"
                      "      (return (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 300)))))\n"
-                     "    (i32.const 0))\n"
+                     "      (return (i32.add (i32.const 1024) (i32.mul (i32.const 16)\n"
+                     "        (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 8)))))))\n"
+                     "    (i32.const 12))\n"
                      "  (func $A (result i64) (local $v i64) (local.set $v (call $r))\n"
                      "    (if (result i64) (i64.eqz (i64.and (local.get $v) (i64.const 1)))\n"
                      "      (then (i64.rem_u (local.get $v) (i64.const 1000))) (else (local.get $v))))\n"
+                     "  (func $f (result i32) (local $v i64) (local.set $v (call $r))\n"
+                     "    (if (result i32) (i64.lt_u (i64.rem_u (local.get $v) (i64.const 4)) (i64.const 2))\n"
+                     "      (then (i32.const 3))\n"
+                     "      (else (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 8))))))\n"
+                     "  (func $p (result i32) (local $v i64) (local.set $v (call $r))\n"
+                     "    (if (result i32) (i64.lt_u (i64.rem_u (local.get $v) (i64.const 10)) (i64.const 7))\n"
+                     "      (then (i32.add (i32.const 1024) (i32.mul (i32.const 16)\n"
+                     "        (i32.wrap_i64 (i64.rem_u (i64.shr_u (local.get $v) (i64.const 8)) (i64.const 8))))))\n"
+                     "      (else (call $a))))\n"
+                     "  (func $x (result i32)\n"
+                     "    (i32.add (i32.const 4) (i32.wrap_i64 (i64.rem_u (call $r) (i64.const 8)))))\n"
+                     "  (func $l (result i32)\n"
+                     "    (if (result i32) (i64.lt_u (i64.rem_u (call $r) (i64.const 10)) (i64.const 7))\n"
+                     "      (then (i32.const 12)) (else (call $a))))\n"
                      "  (func $check (param $e i32) (if (i32.gt_u (local.get $e) (i32.const 76))\n"
                      "    (then (global.set $bad (i32.add (global.get $bad) (i32.const 1))))))\n"
-                     "  (func (export \"fuzz\") (param $n i32) (result i32)\n"
+                     "  (func (export \"fuzz\") (param $n i32) (param $seed i64) (result i32)\n"
+                     "    (global.set $s (local.get $seed))\n"
                      "    (loop $l\n");
     for (size_t i = 0; i < nf; i++) {
         umbra_buf_printf(&w, "      (call $check (call $f%zu", i);
-        for (const char *c = wasi_sigs[i].params; *c; c++) umbra_buf_printf(&w, " (call $%c)", *c == 'I' ? 'A' : 'a');
+        for (const char *c = wasi_sigs[i].params; *c; c++) umbra_buf_printf(&w, " (call $%c)", *c == 'i' ? 'a' : *c == 'I' ? 'A' : *c);
         umbra_buf_printf(&w, "))\n");
     }
     umbra_buf_printf(&w,
@@ -807,19 +843,27 @@ static void test_hostile_arguments(void **state) {
                      "    (global.get $bad)))\n");
     const char *path = wat((const char *)w.data);
     umbra_buf_free(&w);
+    return path;
+}
 
-    const char *dir = tu_tmpdir();
-    char f[600];
-    snprintf(f, sizeof f, "%s/keep.txt", dir);
-    assert_int_equal(umbra_file_write_atomic(f, "keep\n", 5, 0644), 0);
+/* Runs the hostile module against a grant `root/g` (read-only or writable, openat2 or the
+ * walk). Afterwards nothing may exist in root besides g (and, read-only, g keeps exactly
+ * its one file). */
+static void hostile_run(const char *module_path, unsigned flags, int walk) {
+    const char *root = tu_tmpdir();
+    char g[600], f[700], cmd[800];
+    snprintf(g, sizeof g, "%s/g", root);
+    assert_int_equal(mkdir(g, 0755), 0);
+    snprintf(f, sizeof f, "%s/keep.txt", g);
+    assert_int_equal(put_file(f, "keep\n", 5, 0644), 0);
     uw_engine *e = engine();
-    uw_module *m = load(e, path);
+    uw_module *m = load(e, module_path);
     uw_wasi_ctx *c = NULL;
     assert_int_equal(uw_wasi_ctx_new(&c), 0);
     const char *argv[] = {"fuzz", "a", "bb"};
     assert_int_equal(uw_wasi_ctx_set_args(c, 3, argv), 0);
     assert_int_equal(uw_wasi_ctx_add_env(c, "K", "V"), 0);
-    assert_int_equal(uw_wasi_ctx_preopen(c, dir, "/d", UW_WASI_DIR_READ), 0);
+    assert_int_equal(uw_wasi_ctx_preopen(c, g, "/g", flags), 0);
     assert_int_equal(uw_wasi_ctx_set_stdin_bytes(c, (const uint8_t *)"input", 5), 0);
     umbra_buf out;
     umbra_buf_init(&out, 1 << 20);
@@ -828,27 +872,49 @@ static void test_hostile_arguments(void **state) {
     uw_instance *in = NULL;
     uw_trap t;
     assert_int_equal(uw_instance_new(m, NULL, &ic, &in, &t), 0);
-    for (int round = 0; round < 4; round++) {
-        uw_val n = uw_val_i32(500), r = {.type = UW_I32};
-        int rc = uw_instance_call(in, "fuzz", &n, 1, &r, 1, &t);
-        if (rc) fail_msg("round %d: %s: %s", round, uw_trap_kind_text(t.kind), t.message);
+    uw__wasi_force_walk(walk);
+    for (int round = 0; round < 6; round++) {
+        uw_val a[2] = {uw_val_i32(300), uw_val_i64(0x9E3779B97F4A7C15ll * (round + 1))}, r = {.type = UW_I32};
+        int rc = uw_instance_call(in, "fuzz", a, 2, &r, 1, &t);
+        if (rc) {
+            uw__wasi_force_walk(0);
+            fail_msg("round %d: %s: %s", round, uw_trap_kind_text(t.kind), t.message);
+        }
         assert_int_equal(r.of.i32, 0); /* no errno out of range */
-        uw_wasi_ctx_reset(c);          /* fds the guest renumbered/closed come back */
+        /* Fresh memory (the prepared paths again) and fds; the file system keeps what the
+         * earlier rounds made, so later rounds meet their links and directories. */
+        assert_int_equal(uw_instance_reset(in, &t), 0);
+        uw_wasi_ctx_reset(c);
     }
+    uw__wasi_force_walk(0);
     uw_instance_free(in);
     uw_wasi_ctx_free(c);
     uw_module_free(m);
     uw_engine_free(e);
     umbra_buf_free(&out);
-    /* The read-only grant is untouched: still exactly keep.txt with its content. */
-    uint8_t *data;
-    size_t len;
-    assert_int_equal(umbra_file_read(f, 1 << 20, &data, &len), 0);
-    assert_string_equal((const char *)data, "keep\n");
-    umbra_free(data);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = keep.txt", dir);
-    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = g", root);
+    if (system(cmd) != 0) fail_msg("something was created next to the grant in %s", root);
+    if (!(flags & UW_WASI_DIR_WRITE)) {
+        uint8_t *data;
+        size_t len;
+        assert_int_equal(umbra_file_read(f, 1 << 20, &data, &len), 0);
+        assert_string_equal((const char *)data, "keep\n");
+        umbra_free(data);
+        snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s')\" = keep.txt", g);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
+static void test_hostile_arguments(void **state) {
+    (void)state;
+    if (!engine_ready()) skip();
+    const char *mod = hostile_wat();
+    char path[300];
+    snprintf(path, sizeof path, "%s", mod);
+    hostile_run(path, UW_WASI_DIR_READ, 0);
+    hostile_run(path, UW_WASI_DIR_WRITE, 0);
+    hostile_run(path, UW_WASI_DIR_READ, 1);
+    hostile_run(path, UW_WASI_DIR_WRITE, 1);
 }
 
 /* ---- umbra run --------------------------------------------------------------------------------- */
@@ -890,7 +956,7 @@ static void test_cli_basics(void **state) {
     /* Not a module: one line, exit 3. */
     char junk[300];
     snprintf(junk, sizeof junk, "%s/junk.wasm", tu_tmpdir());
-    assert_int_equal(umbra_file_write_atomic(junk, "\0asm\x02\0\0\0garbage", 16, 0644), 0);
+    assert_int_equal(put_file(junk, "\0asm\x02\0\0\0garbage", 16, 0644), 0);
     const char *bad[] = {junk, NULL};
     umbra_run(bad, NULL, &p);
     assert_int_equal(p.status, 3);
