@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,30 @@ static void create_is_exclusive(void **state) {
     assert_int_equal(st.st_nlink, 1); /* the temp name is gone */
     assert_int_equal(count_entries(dir), 1);
     assert_int_equal(umbra_file_create_atomic("", "x", 1, 0600), UMBRA_EINVAL);
+    assert_int_equal(umbra_file_create_atomic(path, NULL, 1, 0600), UMBRA_EINVAL);
+    /* Links are never followed: an exclusive create over a dangling symlink fails without
+     * creating its target, and a replacing write swaps the link itself, leaving the file
+     * it pointed to alone. */
+    char link[600], target[600];
+    snprintf(link, sizeof link, "%s/link", dir);
+    snprintf(target, sizeof target, "%s/target", dir);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(umbra_file_create_atomic(link, "s", 1, 0600), UMBRA_EEXIST);
+    assert_int_not_equal(access(target, F_OK), 0);
+    assert_int_equal(umbra_file_write_atomic(target, "old", 3, 0644), 0);
+    assert_int_equal(umbra_file_write_atomic(link, "new", 3, 0600), 0);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(umbra_file_read(target, 100, &data, &n), 0);
+    assert_string_equal((char *)data, "old");
+    umbra_free(data);
+    assert_int_equal(count_entries(dir), 3);
+    /* A path that leaves no room for the temp name's suffix. */
+    static char longp[PATH_MAX];
+    memset(longp, 'a', sizeof longp - 1);
+    longp[0] = '/';
+    longp[sizeof longp - 1] = 0;
+    assert_int_equal(umbra_file_write_atomic(longp, "x", 1, 0600), UMBRA_ENOSPACE);
 }
 
 static void mkdirs_modes(void **state) {
