@@ -5,7 +5,8 @@
  * 2.0 §4.3.3 — cannot leak into integers; every third module also -O2 / -Oz), both engines instantiate the module with the
  * "fuzzing-support" logging imports and call every exported function with all-zero
  * arguments, printing each log call, result and trap in one text format
- * (tests/wasm/diff_driver.js is the V8 side). The two transcripts must be identical.
+ * (tests/wasm/diff_driver.js is the V8 side). The two transcripts must be identical, and
+ * umbra's must come out the same again after uw_instance_reset() (reset = fresh instance).
  *
  * The seeds come from a fixed PRNG, so a run is reproducible; on a mismatch the seed,
  * module and both transcripts are saved to $UMBRA_BUILD_DIR/wasm-diff-failures/.
@@ -77,14 +78,63 @@ static void add_value(text *t, const char *what, const uw_val *v) {
     }
 }
 
+/* The log imports write into whichever transcript is current (ud points at the pointer). */
 static int log_fn(uw_call *call, const uw_val *args, uw_val *results, void *ud) {
     (void)call, (void)results;
-    add_value(ud, "log", &args[0]);
+    add_value(*(text **)ud, "log", &args[0]);
     return 0;
 }
 
-/* Runs a module in umbra and writes the transcript. Returns 0, or -1 with *why set when
- * umbra could not run it at all. */
+/* Calls every exported function (but binaryen's hang-limit reset, called before each) with
+ * zero arguments, appending the transcript to out. Returns 0, or -1 with *why set. */
+static int call_exports(uw_module *m, uw_instance *inst, text *out, char *why, size_t why_cap) {
+    uw_extern hang;
+    uw_trap trap;
+    int have_hang = uw_instance_export(inst, "hangLimitInitializer", 20, &hang) == 0 && hang.kind == UW_EXTERN_FUNC;
+    uint32_t nexp = uw_module_export_count(m);
+    for (uint32_t i = 0; i < nexp; i++) {
+        uw_export_info ei;
+        uw_extern ext;
+        if (uw_module_export(m, i, &ei) || ei.kind != UW_EXTERN_FUNC) continue;
+        if (ei.name_len == 20 && !memcmp(ei.name, "hangLimitInitializer", 20)) continue;
+        if (uw_instance_export(inst, ei.name, ei.name_len, &ext)) {
+            snprintf(why, why_cap, "export %s listed but not found", ei.name);
+            return -1;
+        }
+        text_add(out, "call %s\n", ei.name);
+        if (have_hang && uw_func_call(hang.of.func, NULL, 0, NULL, 0, &trap)) {
+            snprintf(why, why_cap, "hangLimitInitializer failed: %s", trap.message);
+            return -1;
+        }
+        uw_functype ft;
+        uw_func_type(ext.of.func, &ft);
+        uw_val args[64], res[64];
+        if (ft.nparams > 64 || ft.nresults > 64) {
+            snprintf(why, why_cap, "export %s: too many params/results", ei.name);
+            return -1;
+        }
+        memset(args, 0, sizeof args);
+        for (uint32_t k = 0; k < ft.nparams; k++) args[k].type = ft.params[k];
+        memset(&trap, 0, sizeof trap);
+        int rc = uw_func_call(ext.of.func, args, ft.nparams, res, ft.nresults, &trap);
+        if (rc == 0) {
+            for (uint32_t k = 0; k < ft.nresults; k++) add_value(out, "result", &res[k]);
+        } else if (rc == UMBRA_EWASM_TRAP && trap.kind == UW_TRAP_STACK_EXHAUSTED) {
+            text_add(out, "exhaustion\n");
+        } else if (rc == UMBRA_EWASM_TRAP && trap.kind != UW_TRAP_DEADLINE && trap.kind != UW_TRAP_OUT_OF_FUEL) {
+            text_add(out, "trap\n");
+        } else {
+            snprintf(why, why_cap, "export %s: %s (%s)", ei.name, umbra_errname(rc), trap.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Runs a module in umbra and writes the transcript. Then resets the instance
+ * (uw_instance_reset) and runs everything again: a reset instance must behave exactly like
+ * a fresh one, so the second transcript must equal the first. Returns 0, or -1 with *why
+ * set when umbra could not run it or the reset run differed. */
 static int run_umbra(const uint8_t *wasm, size_t len, text *out, char *why, size_t why_cap) {
     uw_engine *e = NULL;
     uw_module *m = NULL;
@@ -92,6 +142,8 @@ static int run_umbra(const uint8_t *wasm, size_t len, text *out, char *why, size
     uw_instance *inst = NULL;
     uw_error err;
     uw_trap trap;
+    text again = {0};
+    text *sink = out;
     int ret = -1;
     static const uint8_t ti32[] = {UW_I32}, ti64[] = {UW_I64}, tf32[] = {UW_F32}, tf64[] = {UW_F64};
     static const struct {
@@ -109,7 +161,7 @@ static int run_umbra(const uint8_t *wasm, size_t len, text *out, char *why, size
     assert_int_equal(uw_linker_new(e, &l), 0);
     for (size_t i = 0; i < 4; i++) {
         uw_functype ft = {.params = logs[i].type, .nparams = 1};
-        assert_int_equal(uw_linker_define_func(l, "fuzzing-support", logs[i].name, &ft, log_fn, out), 0);
+        assert_int_equal(uw_linker_define_func(l, "fuzzing-support", logs[i].name, &ft, log_fn, &sink), 0);
     }
     /* binaryen's hang limit bounds every loop and recursion; the deadline only guards
      * against an engine bug turning this test into a hang. */
@@ -120,47 +172,23 @@ static int run_umbra(const uint8_t *wasm, size_t len, text *out, char *why, size
         ret = 0;
         goto done;
     }
-    uw_extern hang;
-    int have_hang = uw_instance_export(inst, "hangLimitInitializer", 20, &hang) == 0 && hang.kind == UW_EXTERN_FUNC;
-    uint32_t nexp = uw_module_export_count(m);
-    for (uint32_t i = 0; i < nexp; i++) {
-        uw_export_info ei;
-        uw_extern ext;
-        if (uw_module_export(m, i, &ei) || ei.kind != UW_EXTERN_FUNC) continue;
-        if (ei.name_len == 20 && !memcmp(ei.name, "hangLimitInitializer", 20)) continue;
-        if (uw_instance_export(inst, ei.name, ei.name_len, &ext)) {
-            snprintf(why, why_cap, "export %s listed but not found", ei.name);
-            goto done;
-        }
-        text_add(out, "call %s\n", ei.name);
-        if (have_hang && uw_func_call(hang.of.func, NULL, 0, NULL, 0, &trap)) {
-            snprintf(why, why_cap, "hangLimitInitializer failed: %s", trap.message);
-            goto done;
-        }
-        uw_functype ft;
-        uw_func_type(ext.of.func, &ft);
-        uw_val args[64], res[64];
-        if (ft.nparams > 64 || ft.nresults > 64) {
-            snprintf(why, why_cap, "export %s: too many params/results", ei.name);
-            goto done;
-        }
-        memset(args, 0, sizeof args);
-        for (uint32_t k = 0; k < ft.nparams; k++) args[k].type = ft.params[k];
-        memset(&trap, 0, sizeof trap);
-        rc = uw_func_call(ext.of.func, args, ft.nparams, res, ft.nresults, &trap);
-        if (rc == 0) {
-            for (uint32_t k = 0; k < ft.nresults; k++) add_value(out, "result", &res[k]);
-        } else if (rc == UMBRA_EWASM_TRAP && trap.kind == UW_TRAP_STACK_EXHAUSTED) {
-            text_add(out, "exhaustion\n");
-        } else if (rc == UMBRA_EWASM_TRAP && trap.kind != UW_TRAP_DEADLINE && trap.kind != UW_TRAP_OUT_OF_FUEL) {
-            text_add(out, "trap\n");
-        } else {
-            snprintf(why, why_cap, "export %s: %s (%s)", ei.name, umbra_errname(rc), trap.message);
-            goto done;
-        }
+    if (call_exports(m, inst, out, why, why_cap)) goto done;
+    rc = uw_instance_reset(inst, &trap);
+    if (rc) {
+        snprintf(why, why_cap, "uw_instance_reset: %s (%s)", umbra_errname(rc), trap.message);
+        goto done;
+    }
+    sink = &again;
+    if (call_exports(m, inst, &again, why, why_cap)) goto done;
+    text_add(&again, "%s", "");
+    text_add(out, "%s", "");
+    if (strcmp(out->p, again.p) != 0) {
+        snprintf(why, why_cap, "after uw_instance_reset the run differs from the fresh instance's");
+        goto done;
     }
     ret = 0;
 done:
+    free(again.p);
     uw_instance_free(inst);
     uw_linker_free(l);
     uw_module_free(m);
