@@ -230,8 +230,15 @@ int uc_mldsa65_mu(uint8_t mu[64], const uint8_t pk[1952], const uint8_t *msg, si
 
 int uc_mldsa65_sign_mu(uint8_t sig[3309], const uint8_t mu[64], const uint8_t *rnd,
                        const uint8_t sk[4032]) {
-    if (!sig || !mu || !sk) return UMBRA_EINVAL;
-    if (!sk_ok(sk)) return UMBRA_EBADKEY;
+    if (!sig) return UMBRA_EINVAL;
+    if (!mu || !sk) {
+        sodium_memzero(sig, SIGB);
+        return UMBRA_EINVAL;
+    }
+    if (!sk_ok(sk)) {
+        sodium_memzero(sig, SIGB);
+        return UMBRA_EBADKEY;
+    }
     uint8_t r[RNDBYTES];
     if (rnd)
         memcpy(r, rnd, RNDBYTES);
@@ -244,7 +251,11 @@ int uc_mldsa65_sign_mu(uint8_t sig[3309], const uint8_t mu[64], const uint8_t *r
 
 int uc_mldsa65_sign_internal(uint8_t sig[3309], const uint8_t *mprime, size_t n,
                              const uint8_t *rnd, const uint8_t sk[4032]) {
-    if (!sig || !sk || (n && !mprime)) return UMBRA_EINVAL;
+    if (!sig) return UMBRA_EINVAL;
+    if (!sk || (n && !mprime)) {
+        sodium_memzero(sig, SIGB);
+        return UMBRA_EINVAL;
+    }
     uint8_t mu[CRHBYTES];
     /* Algorithm 7 line 6: mu = H(BytesToBits(tr) || M', 64), tr taken from sk */
     compute_mu(mu, sk + SK_TR_OFF, 0, NULL, 0, mprime, n);
@@ -255,9 +266,12 @@ int uc_mldsa65_sign_internal(uint8_t sig[3309], const uint8_t *mprime, size_t n,
 
 int uc_mldsa65_sign(uint8_t sig[3309], const uint8_t *msg, size_t n, const uint8_t *ctx,
                     size_t ctxlen, const uint8_t *rnd, const uint8_t sk[4032]) {
-    if (!sig || !sk || (n && !msg) || (ctxlen && !ctx)) return UMBRA_EINVAL;
+    if (!sig) return UMBRA_EINVAL;
     /* FIPS 204 Algorithm 2 lines 1-3: |ctx| <= 255 */
-    if (ctxlen > 255) return UMBRA_EINVAL;
+    if (!sk || (n && !msg) || (ctxlen && !ctx) || ctxlen > 255) {
+        sodium_memzero(sig, SIGB);
+        return UMBRA_EINVAL;
+    }
     uint8_t mu[CRHBYTES];
     compute_mu(mu, sk + SK_TR_OFF, 1, ctx, ctxlen, msg, n);
     int rc = uc_mldsa65_sign_mu(sig, mu, rnd, sk);

@@ -57,7 +57,11 @@ int uc_mlkem768_encaps_derand(uint8_t ct[1088], uint8_t ss[32], const uint8_t pk
     /* FIPS 203 Algorithm 17, ML-KEM.Encaps_internal(ek, m), after the §7.2 input check. */
     if (!ct || !ss || !m) return UMBRA_EINVAL;
     int rc = uc_mlkem768_check_pk(pk);
-    if (rc) return rc;
+    if (rc) {
+        memset(ct, 0, UC_MLKEM768_CT_LEN);
+        memset(ss, 0, UC_MLKEM_SS_LEN);
+        return rc;
+    }
     PQCLEAN_MLKEM768_CLEAN_crypto_kem_enc_derand(ct, ss, pk, m);
     return 0;
 }
@@ -75,7 +79,10 @@ int uc_mlkem768_decaps(uint8_t ss[32], const uint8_t ct[1088], const uint8_t sk[
      * ciphertext type check is the fixed parameter size. */
     if (!ss || !ct) return UMBRA_EINVAL;
     int rc = uc_mlkem768_check_sk(sk);
-    if (rc) return rc;
+    if (rc) {
+        memset(ss, 0, UC_MLKEM_SS_LEN);
+        return rc;
+    }
     PQCLEAN_MLKEM768_CLEAN_crypto_kem_dec(ss, ct, sk);
     return 0;
 }

@@ -248,8 +248,21 @@ static void test_roundtrip(void **state) {
     assert_memory_equal(s2, g_sig, sizeof s2);
     assert_int_equal(uc_mldsa65_verify_internal(s2, sizeof s2, mp, sizeof mp, g_pk), 0);
     /* an s1 coefficient nibble of 15 (> 2*eta) is refused */
+    uint8_t saved = g_sk[128];
     g_sk[128] |= 0x0f;
     assert_int_equal(uc_mldsa65_sign(g_sig, msg, sizeof msg, NULL, 0, NULL, g_sk), UMBRA_EBADKEY);
+    /* refused signing calls zero the signature buffer (no stale signature survives) */
+    static const uint8_t zero_sig[UC_MLDSA65_SIG_LEN];
+    assert_memory_equal(g_sig, zero_sig, sizeof zero_sig);
+    g_sk[128] = saved;
+    static uint8_t ctx256[256];
+    assert_int_equal(uc_mldsa65_sign(g_sig, msg, sizeof msg, NULL, 0, NULL, g_sk), 0);
+    assert_int_equal(uc_mldsa65_sign(g_sig, msg, sizeof msg, ctx256, 256, NULL, g_sk), UMBRA_EINVAL);
+    assert_memory_equal(g_sig, zero_sig, sizeof zero_sig);
+    assert_int_equal(uc_mldsa65_sign(g_sig, msg, sizeof msg, ctx256, 255, NULL, g_sk), 0);
+    assert_int_equal(uc_mldsa65_verify(g_sig, sizeof g_sig, msg, sizeof msg, ctx256, 255, g_pk), 0);
+    assert_int_equal(uc_mldsa65_sign_internal(g_sig, NULL, 4, NULL, g_sk), UMBRA_EINVAL);
+    assert_memory_equal(g_sig, zero_sig, sizeof zero_sig);
 }
 
 int main(void) {

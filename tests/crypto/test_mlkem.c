@@ -231,6 +231,14 @@ static void test_roundtrip(void **state) {
     g_dk[1152 + 7] ^= 1; /* the ek embedded in dk no longer matches H(ek) */
     assert_int_equal(uc_mlkem768_decaps(ss2, g_ct, g_dk), UMBRA_EBADKEY);
     assert_int_equal(uc_mlkem768_check_sk(g_dk), UMBRA_EBADKEY);
+    /* refused calls leave zeros, not a stale secret or ciphertext */
+    static const uint8_t zero[UC_MLKEM768_CT_LEN];
+    assert_memory_equal(ss2, zero, 32);
+    g_ek[0] = 0xff; /* first coefficient 0x?ff with high nibble: >= q */
+    g_ek[1] |= 0x0f;
+    assert_int_equal(uc_mlkem768_encaps(g_ct, ss1, g_ek), UMBRA_EBADKEY);
+    assert_memory_equal(g_ct, zero, UC_MLKEM768_CT_LEN);
+    assert_memory_equal(ss1, zero, 32);
 }
 
 int main(void) {
