@@ -117,37 +117,39 @@ int umbra_json_write_file(const char *path, const json_t *j, size_t flags, unsig
     return rc;
 }
 
-static json_t *member(const json_t *obj, const char *key, char *err, size_t errcap) {
+/* obj[key] when obj is an object holding key with the given type, else NULL with a message
+ * naming the key ("missing member", "must be <what>"). */
+static json_t *typed_member(const json_t *obj, const char *key, json_type type, const char *what, char *err,
+                            size_t errcap) {
     set_err(err, errcap, "%s", "");
     if (!json_is_object(obj)) {
         set_err(err, errcap, "expected an object holding \"%s\"", key);
         return NULL;
     }
     json_t *v = json_object_get(obj, key);
-    if (!v) set_err(err, errcap, "missing member \"%s\"", key);
+    if (!v) {
+        set_err(err, errcap, "missing member \"%s\"", key);
+        return NULL;
+    }
+    if (json_typeof(v) != type) {
+        set_err(err, errcap, "member \"%s\" must be %s", key, what);
+        return NULL;
+    }
     return v;
 }
 
 int umbra_json_get_string(const json_t *obj, const char *key, const char **out, char *err, size_t errcap) {
     *out = NULL;
-    json_t *v = member(obj, key, err, errcap);
+    json_t *v = typed_member(obj, key, JSON_STRING, "a string", err, errcap);
     if (!v) return UMBRA_EJSON;
-    if (!json_is_string(v)) {
-        set_err(err, errcap, "member \"%s\" must be a string", key);
-        return UMBRA_EJSON;
-    }
     *out = json_string_value(v);
     return 0;
 }
 
 int umbra_json_get_int(const json_t *obj, const char *key, int64_t *out, char *err, size_t errcap) {
     *out = 0;
-    json_t *v = member(obj, key, err, errcap);
+    json_t *v = typed_member(obj, key, JSON_INTEGER, "an integer", err, errcap);
     if (!v) return UMBRA_EJSON;
-    if (!json_is_integer(v)) {
-        set_err(err, errcap, "member \"%s\" must be an integer", key);
-        return UMBRA_EJSON;
-    }
     *out = (int64_t)json_integer_value(v);
     return 0;
 }
