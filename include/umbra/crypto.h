@@ -176,12 +176,13 @@ UMBRA_API int uc_mlkem768_keypair_derand(uint8_t pk[1184], uint8_t sk[2400], con
 UMBRA_API int uc_mlkem768_keypair(uint8_t pk[1184], uint8_t sk[2400]);
 /* Encapsulation to pk (with the 32-byte message m, or fresh randomness): ct and the shared
  * secret ss. Checks the encapsulation key first (FIPS 203 §7.2 modulus check):
- * UMBRA_EBADKEY; UMBRA_EINVAL for a NULL argument. */
+ * UMBRA_EBADKEY, with ct and ss zeroed; UMBRA_EINVAL for a NULL argument. */
 UMBRA_API int uc_mlkem768_encaps_derand(uint8_t ct[1088], uint8_t ss[32], const uint8_t pk[1184],
                                         const uint8_t m[32]);
 UMBRA_API int uc_mlkem768_encaps(uint8_t ct[1088], uint8_t ss[32], const uint8_t pk[1184]);
 /* Decaps (implicit rejection: a modified ciphertext yields a pseudo-random ss, not an
- * error). Checks the decapsulation key (FIPS 203 §7.3 hash check): UMBRA_EBADKEY. */
+ * error). Checks the decapsulation key (FIPS 203 §7.3 hash check): UMBRA_EBADKEY, with ss
+ * zeroed. */
 UMBRA_API int uc_mlkem768_decaps(uint8_t ss[32], const uint8_t ct[1088], const uint8_t sk[2400]);
 /* The two FIPS 203 input checks on their own: §7.2 modulus check of an encapsulation key,
  * §7.3 hash check of a decapsulation key. 0 or UMBRA_EBADKEY. */
@@ -200,7 +201,9 @@ UMBRA_API int uc_mldsa65_keypair(uint8_t pk[1952], uint8_t sk[4032]);
 /* Pure ML-DSA with context (ctxlen <= 255, else UMBRA_EINVAL). rnd NULL = hedged (fresh
  * random), otherwise the given 32 bytes (all-zero = deterministic variant). Signing
  * rejects an sk whose s1/s2 coefficients are out of range (UMBRA_EBADKEY). Verify returns
- * 0 or UMBRA_EBADSIG (wrong siglen, malformed hints, norm violation, mismatch). */
+ * 0 or UMBRA_EBADSIG (wrong siglen, malformed hints, norm violation, mismatch). Every
+ * refused signing call zeroes sig; UMBRA_ECRYPTO if no signature was found within 1000
+ * attempts (never happens with a valid key). */
 UMBRA_API int uc_mldsa65_sign(uint8_t sig[3309], const uint8_t *msg, size_t n, const uint8_t *ctx,
                               size_t ctxlen, const uint8_t *rnd, const uint8_t sk[4032]);
 UMBRA_API int uc_mldsa65_verify(const uint8_t *sig, size_t siglen, const uint8_t *msg, size_t n,
