@@ -346,6 +346,7 @@ static void test_guests_stdout(void **state) {
     differential("argsenv", args, args, 6, NULL, 0, NULL, env);
     differential("stdin_echo", NULL, NULL, 0, NULL, 0, "line one\nline two\n", NULL);
     differential("stdin_echo", NULL, NULL, 0, NULL, 0, "", NULL);
+    differential("pollsleep", NULL, NULL, 0, NULL, 0, "abc", NULL);
 }
 
 static void test_guests_exit_codes(void **state) {
@@ -1093,6 +1094,14 @@ static void test_cli_guests(void **state) {
     const char *si[] = {guest_path("stdin_echo", 1), NULL};
     umbra_run(si, "abc", &w);
     assert_string_equal(w.out, "ABC\n3 bytes\n");
+    proc_free(&w);
+    /* poll() on a host pipe that becomes readable later (ppoll path), then sleeps. */
+    char pcmd[1500];
+    snprintf(pcmd, sizeof pcmd, "(sleep 0.3; printf xyz) | '%s' run '%s'", tu_umbra_binary(), guest_path("pollsleep", 1));
+    const char *psh[] = {"/bin/sh", "-c", pcmd, NULL};
+    run_proc(psh, NULL, NULL, &w);
+    assert_int_equal(w.status, 0);
+    assert_string_equal(w.out, "poll 1 readable 1\nread 3 [xyz]\nnanosleep ok\nabs sleep ok\n");
     proc_free(&w);
     /* A guest blocked reading an idle stdin is stopped by --timeout too. */
     char cmd[1500];
