@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void load_and_errors(void **state) {
     (void)state;
@@ -154,6 +155,33 @@ static void allocation_failures(void **state) {
     umbra_alloc_fail_after(0, 0);
     assert_int_equal(b.len, 0);
     umbra_buf_free(&b);
+    /* Files: a write that cannot allocate leaves nothing behind; a load reports ENOMEM
+     * (naming the file) at every failure point, including the read buffer's. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/nomem.json", tu_tmpdir());
+    umbra_alloc_fail_after(1, 1);
+    assert_int_equal(umbra_json_write_file(path, j, 0, 0600), UMBRA_ENOMEM);
+    umbra_alloc_fail_after(0, 0);
+    assert_int_not_equal(access(path, F_OK), 0);
+    assert_int_equal(umbra_json_write_file(path, j, 0, 0600), 0);
+    int file_nomem = 0;
+    for (unsigned long k = 1; k < 40; k++) {
+        json_t *back = (json_t *)1;
+        char err[UMBRA_JSON_ERR_LEN];
+        umbra_alloc_fail_after(k, 1);
+        int rc = umbra_json_load_file(path, 0, &back, err, sizeof err);
+        umbra_alloc_fail_after(0, 0);
+        if (rc == 0) {
+            assert_true(json_equal(back, j));
+            json_decref(back);
+            break;
+        }
+        assert_int_equal(rc, UMBRA_ENOMEM);
+        assert_null(back);
+        assert_non_null(strstr(err, path));
+        file_nomem++;
+    }
+    assert_true(file_nomem > 2);
     json_decref(j);
 }
 
