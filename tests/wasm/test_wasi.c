@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -409,6 +410,20 @@ static void test_guest_readfile(void **state) {
     differential("readfile", nm, wm, 1, &g, 1, NULL, NULL);
 }
 
+/* Whether the kernel offers openat2 (Linux 5.6+, not filtered by seccomp). */
+static int have_openat2(void) {
+#ifdef SYS_openat2
+    struct {
+        uint64_t flags, mode, resolve;
+    } how = {O_PATH | O_CLOEXEC, 0, 0x08 /* RESOLVE_BENEATH */};
+    long fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof how);
+    if (fd >= 0) close((int)fd);
+    return fd >= 0;
+#else
+    return 0;
+#endif
+}
+
 static void check_escape(int walk, unsigned flags) {
     char d[512];
     const char *root = make_tree(d);
@@ -429,8 +444,9 @@ static void check_escape(int walk, unsigned flags) {
         if (!strstr(s, want)) fail_msg("escape (%s, %s): %s not denied:\n%s", walk ? "walk" : "openat2",
                                        flags ? "rw" : "ro", denied[i], s);
     }
-    /* A symlink that stays inside is followed with openat2; the walk never follows links. */
-    assert_non_null(strstr(s, walk ? "symlink-inside: denied ELOOP" : "symlink-inside: ok"));
+    /* A symlink that stays inside is followed with openat2; the walk never follows links
+     * (and is what runs everywhere when the kernel has no openat2). */
+    assert_non_null(strstr(s, walk || !have_openat2() ? "symlink-inside: denied ELOOP" : "symlink-inside: ok"));
     if (flags & UW_WASI_DIR_WRITE) {
         assert_non_null(strstr(s, "create: ok\n"));
         assert_non_null(strstr(s, "write: ok\n"));
