@@ -9,6 +9,10 @@
 void umbra__pq_rng_script(const uint8_t *bytes, size_t n);
 /* Bytes of the current script not yet consumed. */
 size_t umbra__pq_rng_script_left(void);
+/* 1 when a script is installed and randombytes() consumed exactly its bytes — no more (an
+ * over-long request is completed from the system RNG, which would make a "derandomized"
+ * result random) and no fewer. */
+int umbra__pq_rng_script_exact(void);
 
 /* OpenSSL algorithm objects fetched once (explicit fetch avoids the per-call implicit
  * fetch of EVP_sha256() & co.). Never NULL after a successful uc__ossl(); callers treat a

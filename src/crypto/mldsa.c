@@ -41,9 +41,9 @@ int uc_mldsa65_keypair_derand(uint8_t pk[1952], uint8_t sk[4032], const uint8_t 
     if (!pk || !sk || !seed) return UMBRA_EINVAL;
     umbra__pq_rng_script(seed, 32);
     PQCLEAN_MLDSA65_CLEAN_crypto_sign_keypair(pk, sk);
-    size_t left = umbra__pq_rng_script_left();
+    int exact = umbra__pq_rng_script_exact();
     umbra__pq_rng_script(NULL, 0);
-    if (left != 0) {
+    if (!exact) {
         sodium_memzero(sk, SKB);
         memset(pk, 0, PKB);
         return UMBRA_EINTERNAL;

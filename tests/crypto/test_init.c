@@ -72,11 +72,38 @@ static void test_derand_threads(void **state) {
     assert_int_equal(umbra__pq_rng_script_left(), 0);
 }
 
+int PQCLEAN_randombytes(uint8_t *output, size_t n);
+
+/* The script accounting that makes derandomized keygen trustworthy: exact consumption is
+ * recognized, and so are both a short and an over-long draw. */
+static void test_rng_script_accounting(void **state) {
+    (void)state;
+    const uint8_t script[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    uint8_t out[12];
+    assert_false(umbra__pq_rng_script_exact()); /* no script installed */
+    umbra__pq_rng_script(script, 8);
+    PQCLEAN_randombytes(out, 3);
+    assert_false(umbra__pq_rng_script_exact());
+    assert_int_equal(umbra__pq_rng_script_left(), 5);
+    PQCLEAN_randombytes(out + 3, 5);
+    assert_true(umbra__pq_rng_script_exact());
+    assert_memory_equal(out, script, 8);
+    PQCLEAN_randombytes(out, 1); /* one byte past the script */
+    assert_false(umbra__pq_rng_script_exact());
+    umbra__pq_rng_script(script, 8);
+    PQCLEAN_randombytes(out, 12); /* longer than the script in one request */
+    assert_false(umbra__pq_rng_script_exact());
+    assert_memory_equal(out, script, 8);
+    umbra__pq_rng_script(NULL, 0);
+    assert_false(umbra__pq_rng_script_exact());
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_init),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_derand_threads),
+        cmocka_unit_test(test_rng_script_accounting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
