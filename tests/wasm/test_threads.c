@@ -191,6 +191,58 @@ static void test_threads_share_module(void **state) {
     uw_engine_free(e);
 }
 
+/* Many threads compiling modules on one engine at once (the engine's shared type table is
+ * written concurrently), each instantiating and running what it compiled. */
+typedef struct compiler {
+    uw_engine *engine;
+    int id, errors;
+} compiler;
+
+static void *compiler_main(void *arg) {
+    compiler *c = arg;
+    for (int round = 0; round < 40; round++) {
+        uw_module *m = NULL;
+        uw_error err;
+        if (uw_module_new(c->engine, guest_wasm, sizeof guest_wasm, &m, &err)) {
+            c->errors++;
+            continue;
+        }
+        worker w = {.module = m, .id = c->id};
+        uw_instance *inst = NULL;
+        uw_trap t;
+        uint32_t v = 0;
+        if (uw_instance_new(m, NULL, NULL, &inst, &t)) c->errors++;
+        else {
+            uint32_t seed = (uint32_t)(c->id * 7919 + round);
+            if (call1(&w, inst, "mix", (int32_t)seed, 1, &v) || v != c_mix(seed)) c->errors++;
+            if (call1(&w, inst, "fib", 10, 1, &v) || v != 55) c->errors++;
+        }
+        uw_instance_free(inst);
+        uw_module_free(m);
+    }
+    return NULL;
+}
+
+static void test_threads_compile(void **state) {
+    (void)state;
+    uw_engine *e = NULL;
+    static const uint8_t p[] = {UW_I32, UW_I32}, r[] = {UW_I32};
+    uw_functype ft = {.params = p, .nparams = 2, .results = r, .nresults = 1};
+    assert_int_equal(uw_engine_new(NULL, &e), 0);
+    assert_int_equal(uw_engine_define_func(e, "env", "add", &ft, host_add, &host_adds), 0);
+    pthread_t th[NTHREADS];
+    compiler c[NTHREADS];
+    for (int i = 0; i < NTHREADS; i++) {
+        c[i] = (compiler){.engine = e, .id = i};
+        assert_int_equal(pthread_create(&th[i], NULL, compiler_main, &c[i]), 0);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(c[i].errors, 0);
+    }
+    uw_engine_free(e);
+}
+
 /* Several engines at once, each with its own module and threads: no hidden global state. */
 static void *engine_main(void *arg) {
     int *failed = arg;
@@ -317,6 +369,7 @@ static void test_threads_limits(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_share_module),
+        cmocka_unit_test(test_threads_compile),
         cmocka_unit_test(test_threads_many_engines),
         cmocka_unit_test(test_threads_limits),
     };
