@@ -97,6 +97,11 @@
     X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S)          \
     X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)
 
+/* Loads/stores whose address is a fused i32.add (ea = (u32)(a + b) + offset, the same
+ * wrapping semantics as the two instructions): OP_<load>_A [s dst, s a, s b, imm off],
+ * OP_<load>_AI [s dst, s a, imm b, imm off], OP_<store>_A [s a, s b, s v, imm off],
+ * OP_<store>_AI [s a, imm b, s v, imm off]. */
+
 enum uw__op {
 #define UW__X(n) UW__OP_##n,
 #define UW__XI(n) UW__OP_##n, UW__OP_##n##_I,
@@ -105,6 +110,9 @@ enum uw__op {
 #define UW__XF(n) UW__OP_BR_IF_##n, UW__OP_BR_IF_##n##_I,
     UW__FUSED_CMPS(UW__XF)
 #undef UW__XF
+#define UW__XA(n) UW__OP_##n##_A, UW__OP_##n##_AI,
+    UW__LOADS(UW__XA) UW__STORES(UW__XA)
+#undef UW__XA
 #undef UW__X
 #undef UW__XI
     UW__OP_COUNT

@@ -472,9 +472,41 @@ static void binop(comp *c, int o, int has_imm) {
     }
     mark_last(c, at);
 }
+/* Index of the fused-address variant of load/store op o (its _A form), or -1. */
+static int addr_fused(int o) {
+    switch (o) {
+#define UW__X(n) case UW__OP_##n: return UW__OP_##n##_A;
+        UW__LOADS(UW__X) UW__STORES(UW__X)
+#undef UW__X
+    default: return -1;
+    }
+}
+/* If the last instruction is an i32.add that produced slot s (the address, consumed by the
+ * memory access being compiled), returns its start, else SIZE_MAX. */
+static size_t addr_producer(comp *c, uint32_t s) {
+    if (!last_valid(c) || c->code[c->last_at + 1].u != s) return SIZE_MAX;
+    if (!op_is(c, c->last_at, UW__OP_I32_ADD) && !op_is(c, c->last_at, UW__OP_I32_ADD_I))
+        return SIZE_MAX;
+    return c->last_at;
+}
+
 static void load(comp *c, int o) {
     rd_uleb(c, 32); /* align */
     uint64_t off = rd_uleb(c, 32);
+    ent *top = &c->st[c->sh - 1];
+    size_t pa = top->k == K_SLOT && top->s == pos(c, c->sh - 1) ? addr_producer(c, top->s)
+                                                                 : SIZE_MAX;
+    if (pa != SIZE_MAX && !reserve(c, 1)) {
+        /* [h, d, a, b] (i32.add) -> [h, dst, a, b, off] */
+        int imm = op_is(c, pa, UW__OP_I32_ADD_I);
+        c->sh--;
+        uint32_t d = push_slot(c);
+        c->code[pa].h = c->H[addr_fused(o) + imm];
+        c->code[pa + 1].u = d;
+        u(c, off);
+        mark_last(c, pa);
+        return;
+    }
     uint32_t a = slot(c, c->sh - 1);
     c->sh--;
     uint32_t d = push_slot(c);
@@ -487,6 +519,22 @@ static void load(comp *c, int o) {
 static void store(comp *c, int o) {
     rd_uleb(c, 32);
     uint64_t off = rd_uleb(c, 32);
+    ent *val = &c->st[c->sh - 1], *adr = &c->st[c->sh - 2];
+    size_t pa = val->k == K_LOCAL && adr->k == K_SLOT && adr->s == pos(c, c->sh - 2)
+                    ? addr_producer(c, adr->s)
+                    : SIZE_MAX;
+    if (pa != SIZE_MAX && !reserve(c, 1)) {
+        /* [h, d, a, b] (i32.add) -> [h, a, b, v, off] */
+        int imm = op_is(c, pa, UW__OP_I32_ADD_I);
+        c->code[pa].h = c->H[addr_fused(o) + imm];
+        c->code[pa + 1] = c->code[pa + 2];
+        c->code[pa + 2] = c->code[pa + 3];
+        c->code[pa + 3].u = val->s;
+        u(c, off);
+        c->sh -= 2;
+        c->last_at = SIZE_MAX;
+        return;
+    }
     uint32_t v = slot(c, c->sh - 1);
     uint32_t a = slot(c, c->sh - 2);
     c->sh -= 2;

@@ -182,11 +182,14 @@ static int run(uw__exec *ex, uw_func *entry, uint64_t *fp, const void *const **t
 #define UW__X(n) &&L_##n,
 #define UW__XI(n) &&L_##n, &&L_##n##_I,
 #define UW__XF(n) &&L_BR_IF_##n, &&L_BR_IF_##n##_I,
+#define UW__XA(n) &&L_##n##_A, &&L_##n##_AI,
         UW__INT_BINOPS(UW__XI) UW__FLT_BINOPS(UW__X) UW__UNOPS(UW__X) UW__LOADS(UW__X)
-        UW__STORES(UW__X) UW__MISC_OPS(UW__X) UW__FUSED_CMPS(UW__XF)
+        UW__STORES(UW__X) UW__MISC_OPS(UW__X) UW__FUSED_CMPS(UW__XF) UW__LOADS(UW__XA)
+        UW__STORES(UW__XA)
 #undef UW__X
 #undef UW__XI
 #undef UW__XF
+#undef UW__XA
     };
     _Static_assert(sizeof tbl / sizeof tbl[0] == UW__OP_COUNT, "handler table out of sync");
     if (!ex) {
@@ -576,6 +579,24 @@ L_F64_COPYSIGN : {
         S(1) = CONV(v_);                                                                   \
         pc += 4;                                                                           \
         NEXT;                                                                              \
+    }                                                                                      \
+    L_##NAME##_A : {                                                                       \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(2) + (uint32_t)S(3)) + pc[4].u;     \
+        if (UNLIKELY(ea + (N) > msize)) TRAP(UW_TRAP_MEMORY_OOB);                            \
+        T v_;                                                                              \
+        memcpy(&v_, mbase + ea, N);                                                        \
+        S(1) = CONV(v_);                                                                   \
+        pc += 5;                                                                           \
+        NEXT;                                                                              \
+    }                                                                                      \
+    L_##NAME##_AI : {                                                                      \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(2) + (uint32_t)pc[3].u) + pc[4].u;  \
+        if (UNLIKELY(ea + (N) > msize)) TRAP(UW_TRAP_MEMORY_OOB);                            \
+        T v_;                                                                              \
+        memcpy(&v_, mbase + ea, N);                                                        \
+        S(1) = CONV(v_);                                                                   \
+        pc += 5;                                                                           \
+        NEXT;                                                                              \
     }
     LOAD(I32_LOAD, 4, uint32_t, (uint64_t))
     LOAD(I64_LOAD, 8, uint64_t, (uint64_t))
@@ -597,6 +618,22 @@ L_F64_COPYSIGN : {
         T v_ = (T)S(2);                                                                    \
         memcpy(mbase + ea, &v_, N);                                                        \
         pc += 4;                                                                           \
+        NEXT;                                                                              \
+    }                                                                                      \
+    L_##NAME##_A : {                                                                       \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(1) + (uint32_t)S(2)) + pc[4].u;     \
+        if (UNLIKELY(ea + (N) > msize)) TRAP(UW_TRAP_MEMORY_OOB);                            \
+        T v_ = (T)S(3);                                                                    \
+        memcpy(mbase + ea, &v_, N);                                                        \
+        pc += 5;                                                                           \
+        NEXT;                                                                              \
+    }                                                                                      \
+    L_##NAME##_AI : {                                                                      \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(1) + (uint32_t)pc[2].u) + pc[4].u;  \
+        if (UNLIKELY(ea + (N) > msize)) TRAP(UW_TRAP_MEMORY_OOB);                            \
+        T v_ = (T)S(3);                                                                    \
+        memcpy(mbase + ea, &v_, N);                                                        \
+        pc += 5;                                                                           \
         NEXT;                                                                              \
     }
     STORE(I32_STORE, 4, uint32_t)
