@@ -25,17 +25,25 @@ else()
   message(STATUS "wasm guests: clang-19 or wasi-libc missing; WASI guest tests will skip")
 endif()
 
+# A guest named reactor*.c is a WASI reactor (no main; exports called with --invoke): it is
+# built with -mexec-model=reactor and has no native twin.
 function(_umbra_guest src outdir)
   get_filename_component(n ${src} NAME_WE)
-  set(native "${outdir}/${n}")
-  add_custom_command(OUTPUT "${native}"
-    COMMAND ${UMBRA_NATIVE_CC} -O2 -std=gnu11 -w -o "${native}" "${src}" -lm
-    DEPENDS "${src}" COMMENT "native guest ${n}" VERBATIM)
-  set(outs "${native}")
+  set(outs "")
+  set(model "")
+  if(n MATCHES "^reactor")
+    set(model "-mexec-model=reactor")
+  else()
+    set(native "${outdir}/${n}")
+    add_custom_command(OUTPUT "${native}"
+      COMMAND ${UMBRA_NATIVE_CC} -O2 -std=gnu11 -w -o "${native}" "${src}" -lm
+      DEPENDS "${src}" COMMENT "native guest ${n}" VERBATIM)
+    list(APPEND outs "${native}")
+  endif()
   if(UMBRA_HAVE_WASM_GUESTS)
     set(wasm "${outdir}/${n}.wasm")
     add_custom_command(OUTPUT "${wasm}"
-      COMMAND ${UMBRA_WASM_CLANG} --target=wasm32-wasi --sysroot=${UMBRA_WASI_SYSROOT} -O2 -w
+      COMMAND ${UMBRA_WASM_CLANG} --target=wasm32-wasi --sysroot=${UMBRA_WASI_SYSROOT} -O2 -w ${model}
               -o "${wasm}" "${src}"
       DEPENDS "${src}" COMMENT "wasm32-wasi guest ${n}" VERBATIM)
     list(APPEND outs "${wasm}")

@@ -1127,6 +1127,13 @@ static void test_cli_guests(void **state) {
     assert_int_equal(w.status, 134);
     assert_non_null(strstr(w.err, "deadline"));
     proc_free(&w);
+    /* A WASI reactor: _initialize runs first, then the export, whose output and result
+     * both reach stdout. */
+    const char *re[] = {"--invoke", "square_sum", guest_path("reactor", 1), "4", "-100", NULL};
+    umbra_run(re, NULL, &w);
+    assert_int_equal(w.status, 0);
+    assert_string_equal(w.out, "square_sum(4)\n-86\n");
+    proc_free(&w);
     /* A guest that runs out of fuel traps with 134. */
     const char *fu[] = {"--fuel", "1000", guest_path("compute", 1), NULL};
     umbra_run(fu, NULL, &w);
