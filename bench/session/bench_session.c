@@ -390,19 +390,13 @@ static void bs_bulk(bs_keys *k, int leg, int streams, double secs, bt_bulk *r) {
                     while ((w = us_stream_write(c.c, ids[i], data, sizeof data, 0)) > 0) j.sent += (unsigned long long)w;
                 }
             } else {
-                /* Time is up: a last 1-byte write with fin ends each stream (retried while
-                 * the send buffer is full). Not a zero-length fin write: at 00:25 UTC
-                 * conn.c's send_stream() never emits a FIN-only frame once all data was
-                 * sent (it compares b, still 0, with swrite), so that stream never ends. */
+                /* Time is up: a zero-length write with fin ends each stream (retried while
+                 * the send buffer is full). */
                 finished = 1;
                 for (int i = 0; i < streams; i++) {
                     if (finned[i]) continue;
-                    if (us_stream_write(c.c, ids[i], data, 1, 1) == 1) {
-                        finned[i] = 1;
-                        j.sent += 1;
-                    } else {
-                        finished = 0;
-                    }
+                    if (us_stream_write(c.c, ids[i], data, 0, 1) == 0) finned[i] = 1;
+                    else finished = 0;
                 }
             }
             bs_write(&c, umbra_now_ns());
@@ -482,7 +476,7 @@ static void bx_srv_data(us_session *s, uint32_t id, const uint8_t *d, size_t n, 
 static uint8_t bx_data[64 * 1024];
 
 /* Writes until the legs push back (on_writable resumes), then, after `secs`, ends every
- * stream with a last byte + fin (see bs_bulk for why not a zero-length fin). */
+ * stream with a zero-length write carrying fin. */
 static void bx_pump(bx_job *j) {
     us_session *s = j->cs;
     if (!s || !j->opened) return;
@@ -499,10 +493,9 @@ static void bx_pump(bx_job *j) {
     }
     for (int i = 0; i < j->streams; i++) {
         if (j->finned[i]) continue;
-        if (us_session_write(s, j->ids[i], bx_data, 1, 1) == 1) {
+        if (us_session_write(s, j->ids[i], bx_data, 0, 1) == 0) {
             j->finned[i] = 1;
             j->nfinned++;
-            j->sent += 1;
         }
     }
 }
