@@ -36,6 +36,10 @@ static int trap_fill(uw_trap *t, int code, const uw__exec *ex) {
         if (ex && kind == UW_TRAP_EXIT) t->exit_code = ex->exit_code;
         if (ex && ex->msg[0] && (kind == UW_TRAP_HOST || kind == UW_TRAP_EXIT))
             snprintf(t->message, sizeof t->message, "%s: %.160s", uw__trap_text(code), ex->msg);
+        else if (ex && ex->trap_index >= 0 &&
+                 (code == UW_TRAP_UNINIT_ELEM || code == UW__TRAP_UNDEF_ELEM))
+            snprintf(t->message, sizeof t->message, "%s %lld", uw__trap_text(code),
+                     (long long)ex->trap_index);
         else
             snprintf(t->message, sizeof t->message, "%s", uw__trap_text(code));
     }

@@ -862,9 +862,15 @@ L_CALL_INDIRECT:
         uint32_t ti = (uint32_t)pc[1].u;
         uw_table *t = inst->tables[ti];
         uint32_t i = (uint32_t)S(3);
-        if (UNLIKELY(i >= t->size)) TRAP(UW__TRAP_UNDEF_ELEM);
+        if (UNLIKELY(i >= t->size)) {
+            ex->trap_index = i;
+            TRAP(UW__TRAP_UNDEF_ELEM);
+        }
         f = (uw_func *)(uintptr_t)t->elems[i];
-        if (UNLIKELY(!f)) TRAP(UW_TRAP_UNINIT_ELEM);
+        if (UNLIKELY(!f)) {
+            ex->trap_index = i;
+            TRAP(UW_TRAP_UNINIT_ELEM);
+        }
         if (UNLIKELY(f->type_id != inst->type_ids[pc[2].u])) TRAP(UW_TRAP_INDIRECT_TYPE);
     }
 do_call:
@@ -958,6 +964,7 @@ int uw__invoke(uw_instance *inst, uw_func *f, const uint64_t *args, uint64_t *re
                 ex->deadline = atomic_load(&inst->engine->epoch) + inst->timeout_ns / tick + 1;
         }
         ex->exit_code = 0;
+        ex->trap_index = -1;
         ex->msg[0] = 0;
         tls_exec = ex;
     }

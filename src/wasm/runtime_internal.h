@@ -110,6 +110,7 @@ typedef struct uw__exec {
     uint64_t deadline;        /* epoch value at which execution stops (UINT64_MAX = none) */
     const _Atomic uint64_t *epoch;
     int exit_code;            /* UW_TRAP_EXIT detail */
+    int64_t trap_index;       /* element index of UNINIT_ELEM/UNDEF_ELEM traps, -1 = none */
     char msg[192];            /* host trap message ("" = none) */
 } uw__exec;
 
