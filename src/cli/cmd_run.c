@@ -202,10 +202,6 @@ static int add_dir(struct dir_spec *dirs, int *ndirs, const char *spec, unsigned
 }
 
 int cmd_run(int argc, char **argv) {
-    if (cli_wants_help(argc, argv)) {
-        help();
-        return UMBRA_EXIT_OK;
-    }
     const char *file = NULL, *invoke = NULL;
     uint64_t fuel = 0, timeout_ns = 0;
     uint32_t max_pages = 0;
@@ -242,6 +238,12 @@ int cmd_run(int argc, char **argv) {
             }
             for (; i < argc; i++) pos[npos++] = argv[i];
             break;
+        }
+        /* -h/--help before FILE is ours; after FILE it belongs to the guest. */
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            help();
+            rc = UMBRA_EXIT_OK;
+            goto out;
         }
         if (!strcmp(a, "--stats")) {
             stats = 1;

@@ -1073,11 +1073,11 @@ static void test_cli_guests(void **state) {
     assert_string_equal(w.out, "mode exit code 7\natexit ran\n");
     proc_free(&w);
 
-    const char *ae[] = {"--env", "WASI_TEST_A=from cli", guest_path("argsenv", 1), "-x", "$WASI_TEST_A", "$HOME", NULL};
+    const char *ae[] = {"--env", "WASI_TEST_A=from cli", guest_path("argsenv", 1), "-x", "$WASI_TEST_A", "$HOME", "--help", NULL};
     umbra_run(ae, NULL, &w);
     assert_int_equal(w.status, 0);
-    assert_string_equal(w.out, "argc 4\nargv[1] = [-x]\nargv[2] = [$WASI_TEST_A]\n  env WASI_TEST_A = [from cli]\n"
-                               "argv[3] = [$HOME]\n  env HOME = (unset)\n");
+    assert_string_equal(w.out, "argc 5\nargv[1] = [-x]\nargv[2] = [$WASI_TEST_A]\n  env WASI_TEST_A = [from cli]\n"
+                               "argv[3] = [$HOME]\n  env HOME = (unset)\nargv[4] = [--help]\n");
     proc_free(&w);
 
     char d[512], spec[600], f[600];
