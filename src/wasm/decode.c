@@ -170,6 +170,10 @@ size_t uw__read_blocktype(const uint8_t *p, const uint8_t *end, uw__blocktype *o
 
 /* Reads a u32 immediate at q, advancing q; returns false on error (why set). */
 static bool imm_u32(const uint8_t **q, const uint8_t *end, uint32_t *v, const char **why) {
+    if (*q < end && **q < 0x80) { /* the common one-byte case */
+        *v = *(*q)++;
+        return true;
+    }
     uint64_t x;
     size_t n = read_uleb(*q, end, 32, &x, why);
     if (!n) return false;
@@ -195,8 +199,11 @@ size_t uw__decode_instr(const uint8_t *p, const uint8_t *end, uw__instr *in, con
     const uint8_t *q = p;
     if (q >= end) WHY("unexpected end");
     uint8_t op = *q++;
-    memset(in, 0, sizeof *in);
     in->op = op;
+    in->a = in->b = 0;
+    in->imm = 0;
+    in->bt.kind = 0;
+    in->labels = NULL;
     switch (op) {
     case 0x00: case 0x01: case 0x05: case 0x0B: case 0x0F: case 0x1A: case 0x1B: case 0xD1:
         break;
@@ -247,6 +254,11 @@ size_t uw__decode_instr(const uint8_t *p, const uint8_t *end, uw__instr *in, con
         if (!imm_zero(&q, end, why)) return 0;
         break;
     case 0x41: {
+        if (q < end && *q < 0x80) { /* one-byte constant: -64..63 */
+            in->imm = (uint64_t)(int64_t)((int8_t)(*q << 1) >> 1);
+            q++;
+            break;
+        }
         int64_t v;
         size_t n = read_sleb(q, end, 32, &v, why);
         if (!n) return 0;
@@ -761,7 +773,9 @@ static int sec_datacount(rd *r, uw_module *m) {
 }
 
 /* Syntax pass over one function's instructions (§5.4): opcodes and immediates, block
- * nesting. Notes whether memory.init / data.drop occur (§5.5.16). */
+ * nesting. Notes whether memory.init / data.drop occur (§5.5.16). The validator decodes
+ * the same instructions, so this pass only runs when validation fails (uw__scan_code):
+ * valid modules are read once. */
 static int scan_code(rd *r, const uint8_t *sec_end, bool *uses_data) {
     uint32_t depth = 1;
     while (r->p < r->end) {
@@ -791,13 +805,12 @@ static int scan_code(rd *r, const uint8_t *sec_end, bool *uses_data) {
     return fail(r, r->end == sec_end ? "unexpected end of section or function" : "END opcode expected");
 }
 
-static int sec_code(rd *r, uw_module *m, uint32_t ndefined, uint32_t *nbodies, bool *uses_data) {
+static int sec_code(rd *r, uw_module *m, uint32_t ndefined, uint32_t *nbodies) {
     uint32_t n;
     TRY(rd_count(r, &n, 1, UW__MAX_FUNCS, "function bodies"));
     /* More bodies than functions cannot be stored; fewer is reported after the last
      * section (a later out-of-order section is the better reason). */
     if (n > ndefined) return fail(r, "function and code section have inconsistent lengths");
-    *nbodies = n;
     for (uint32_t i = 0; i < n; i++) {
         uw__func *f = &m->funcs[m->nfunc_imports + i];
         uint32_t size;
@@ -826,11 +839,36 @@ static int sec_code(rd *r, uw_module *m, uint32_t ndefined, uint32_t *nbodies, b
                              (unsigned long long)total);
         f->nlocals = (uint32_t)total;
         f->code_start = (uint32_t)OFF(r);
-        TRY(scan_code(r, sec_end, uses_data));
+        r->p = r->end; /* instructions: checked by the validator (and uw__scan_code) */
         r->end = sec_end;
+        *nbodies = i + 1;
     }
     return 0;
 }
+
+/* Scans the first `count` function bodies (in order, so the first malformed one wins). */
+static int scan_bodies(const uw_module *m, uint32_t count, uw_error *err) {
+    bool uses_data = false;
+    const uint8_t *sec_end = m->bytes + m->code_sec_end;
+    for (uint32_t i = m->nfunc_imports; i < m->nfunc_imports + count; i++) {
+        const uw__func *f = &m->funcs[i];
+        rd r = {.base = m->bytes,
+                .p = m->bytes + f->code_start,
+                .end = m->bytes + f->body_end,
+                .mod_end = m->bytes + m->len,
+                .in_section = true,
+                .err = err};
+        TRY(scan_code(&r, sec_end, &uses_data));
+    }
+    /* §5.5.16: memory.init / data.drop need the data count section when a data section
+     * exists (without one, the indices are simply unknown: a validation error, as the
+     * reference interpreter has it). */
+    if (uses_data && !m->has_datacount && m->has_data_section)
+        return uw__error(err, UMBRA_EWASM_MALFORMED, m->code_sec_end, "data count section required");
+    return 0;
+}
+
+int uw__scan_code(const uw_module *m, uw_error *err) { return scan_bodies(m, m->nfuncs - m->nfunc_imports, err); }
 
 static int sec_data(rd *r, uw_module *m) {
     uint32_t n;
@@ -958,7 +996,7 @@ int uw__decode(uw_engine *e, uint8_t *bytes, size_t len, uw_module **out, uw_err
     rd r = {.base = bytes, .p = bytes, .end = bytes + len, .mod_end = bytes + len, .err = err};
     int rc = 0;
     uint32_t ndefined = 0, nbodies = 0;
-    bool have_funcsec = false, uses_data = false;
+    bool have_funcsec = false;
     int last = 0;
 
     static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6D};
@@ -1026,16 +1064,11 @@ int uw__decode(uw_engine *e, uint8_t *bytes, size_t len, uw_module **out, uw_err
         case 9: rc = sec_element(&r, m); break;
         case 10:
             if (!have_funcsec && !m->funcs && (rc = alloc_funcs(&r, m, 0))) break;
-            rc = sec_code(&r, m, ndefined, &nbodies, &uses_data);
+            m->code_sec_end = (uint32_t)(r.end - bytes);
+            rc = sec_code(&r, m, ndefined, &nbodies);
             break;
         case 11:
-            /* §5.5.16: memory.init / data.drop need the data count section, as the code
-             * section precedes the data section. Without a data section, the indices are
-             * simply unknown (a validation error, as the reference interpreter has it). */
-            if (uses_data && !m->has_datacount) {
-                rc = fail(&r, "data count section required");
-                break;
-            }
+            m->has_data_section = true;
             rc = sec_data(&r, m);
             break;
         case 12: rc = sec_datacount(&r, m); break;
@@ -1059,6 +1092,16 @@ int uw__decode(uw_engine *e, uint8_t *bytes, size_t len, uw_module **out, uw_err
         goto out;
     }
 out:
+    if (rc && rc != UMBRA_ENOMEM && nbodies) {
+        /* Bodies are only syntax-checked on demand; the ones read before this error come
+         * first in the binary, so their problems are the ones to report. */
+        uw_error serr;
+        int src = scan_bodies(m, nbodies, &serr);
+        if (src) {
+            if (err) *err = serr;
+            rc = src;
+        }
+    }
     if (rc) {
         uw__module_destroy(m);
         return rc;

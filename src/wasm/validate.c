@@ -125,6 +125,8 @@ static int push_ctrl(vctx *c, uint32_t op, const uint8_t *in, uint32_t nin, cons
         c->ctrls = n;
         c->capctrls = ncap;
     }
+    if (c->nctrls >= UW__MAX_BLOCK_DEPTH)
+        return uw__error(c->err, UMBRA_EWASM_LIMIT, c->off, "blocks nested too deeply");
     ctrl *f = &c->ctrls[c->nctrls++];
     if (c->nctrls > c->maxctrls) c->maxctrls = c->nctrls;
     f->op = op;
@@ -245,6 +247,8 @@ static int need_elem(vctx *c, uint32_t idx) {
 }
 
 static int need_data(vctx *c, uint32_t idx) {
+    if (!c->m->has_datacount && c->m->has_data_section)
+        return uw__error(c->err, UMBRA_EWASM_MALFORMED, c->off, "data count section required");
     /* §3.3.7: memory.init / data.drop check against C.datas, whose length the data count
      * section gives (the decoder demands that section when a data section follows). */
     uint32_t n = c->m->has_datacount ? c->m->datacount : c->m->ndatas;
@@ -679,6 +683,15 @@ static int validate_module(vctx *c) {
 int uw__validate(uw_module *m, uw_error *err) {
     vctx c = {.m = m, .err = err};
     int rc = validate_module(&c);
+    if (rc && rc != UMBRA_ENOMEM) {
+        /* A malformed body anywhere outranks whatever validation found first. */
+        uw_error serr;
+        int src = uw__scan_code(m, &serr);
+        if (src) {
+            if (err) *err = serr;
+            rc = src;
+        }
+    }
     umbra_free(c.vals);
     umbra_free(c.ctrls);
     umbra_free(c.locals);

@@ -206,6 +206,8 @@ struct uw_module {
     uw__data *datas;
     bool has_datacount;
     uint32_t datacount;
+    bool has_data_section;
+    uint32_t code_sec_end;       /* end offset of the code section */
 
     /* C.refs (§3.4.10): bitmap of function indices that may appear in ref.func inside
      * function bodies (referenced outside function bodies: elems, globals, exports). */
@@ -233,9 +235,14 @@ int uw__error(uw_error *err, int code, size_t offset, const char *fmt, ...)
  * UMBRA_EWASM_MALFORMED, UMBRA_EWASM_LIMIT or UMBRA_ENOMEM; *out NULL on failure. */
 int uw__decode(uw_engine *e, uint8_t *bytes, size_t len, uw_module **out, uw_error *err);
 /* Validates a decoded module (§3). Fills uw__func.max_stack/max_blocks. Returns 0,
- * UMBRA_EWASM_INVALID, UMBRA_EWASM_MALFORMED (some malformed checks are only decidable
- * while reading code, e.g. unknown opcodes), UMBRA_ENOMEM. */
+ * UMBRA_EWASM_INVALID, UMBRA_EWASM_MALFORMED (the decoder leaves function bodies to the
+ * validator, which reads them once; when validation fails, uw__scan_code runs so that a
+ * malformed body anywhere is reported in preference to an invalid one), UMBRA_EWASM_LIMIT,
+ * UMBRA_EUNSUPPORTED, UMBRA_ENOMEM. */
 int uw__validate(uw_module *m, uw_error *err);
+/* The syntax pass over every function body (§5.4 grammar, block nesting, §5.5.16 data
+ * count rule). Returns 0 or UMBRA_EWASM_MALFORMED / UMBRA_EWASM_LIMIT with err filled. */
+int uw__scan_code(const uw_module *m, uw_error *err);
 /* Frees a module's decoded parts (not compiled data). */
 void uw__module_destroy(uw_module *m);
 

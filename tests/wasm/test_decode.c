@@ -348,6 +348,36 @@ static void error_offsets(void **state) {
     assert_int_equal(b.data[err.offset], 0x6a);
     umbra_buf_free(&b);
 
+    /* Malformed outranks invalid, wherever they are: function 0 is invalid, function 1
+     * has an illegal opcode (bodies are syntax-checked only when validation fails). */
+    header(&b);
+    sec(&b, 1, "01600000");
+    sec(&b, 3, "020000");
+    sec(&b, 10, "02" "050041006a0b" "0300060b");
+    assert_int_equal(load(e, b.data, b.len, NULL, &err), UMBRA_EWASM_MALFORMED);
+    assert_string_equal(err.message, "illegal opcode");
+    assert_int_equal(b.data[err.offset], 0x06);
+    umbra_buf_free(&b);
+    /* ... also when the error that stops decoding comes after the code section. */
+    header(&b);
+    sec(&b, 1, "01600000");
+    sec(&b, 3, "0100");
+    sec(&b, 10, "01" "0300060b");
+    hex_append(&b, "0e00");
+    assert_int_equal(load(e, b.data, b.len, NULL, &err), UMBRA_EWASM_MALFORMED);
+    assert_string_equal(err.message, "illegal opcode");
+    umbra_buf_free(&b);
+    /* memory.init with a data section but no data count section (§5.5.16). */
+    header(&b);
+    sec(&b, 1, "01600000");
+    sec(&b, 3, "0100");
+    sec(&b, 5, "010001");
+    sec(&b, 10, "01" "0c00410041004100fc0800000b");
+    sec(&b, 11, "01010100");
+    assert_int_equal(load(e, b.data, b.len, NULL, &err), UMBRA_EWASM_MALFORMED);
+    assert_string_equal(err.message, "data count section required");
+    umbra_buf_free(&b);
+
     /* Non-UTF-8 export name. */
     header(&b);
     sec(&b, 7, "01" "02c0af" "0000");
