@@ -124,6 +124,7 @@ struct us_conn {
     /* congestion control */
     us__cc cc;
     uint64_t pacing_wake;
+    uint32_t cur_max;             /* packet size limit of the us_conn_send call in progress */
     /* timers */
     uint64_t last_recv, last_ae_sent, ae_outstanding, last_send;
     unsigned pto_count;
@@ -943,6 +944,10 @@ static int process_frames(us_conn *c, stream *s, uint32_t space_id, const uint8_
             if (id >= 0 && id == c->tx_path) {
                 us__paths_set_primary(&c->paths, id);
                 if (c->state == US_STATE_MIGRATING) set_state(c, US_STATE_CONNECTED);
+                /* the peer moved: forget its older addresses so the registry never fills
+                 * up over many migrations */
+                for (int i = 0; i < US_PATH_MAX; i++)
+                    if (i != id && us__paths_get(&c->paths, i)) us__paths_remove(&c->paths, i);
             }
             break;
         }
@@ -1399,7 +1404,7 @@ static int put_ack(const space *sp, uint8_t *out, size_t cap) {
 
 /* Builds a space-0 packet of acks and control frames. */
 static int send_control(us_conn *c, uint8_t *buf, size_t cap, int force_ping, uint64_t now) {
-    size_t room = c->cfg.max_packet - US_HDR_LEN - US_TAG_LEN;
+    size_t room = c->cur_max - US_HDR_LEN - US_TAG_LEN;
     uint8_t *p = c->pt;
     size_t n = 0;
     uint32_t ctl = 0;
@@ -1469,7 +1474,7 @@ static int stream_has_data(const us_conn *c, const stream *s) {
 }
 
 static int send_stream(us_conn *c, stream *s, uint8_t *buf, size_t cap, uint64_t now, int early) {
-    size_t room = c->cfg.max_packet - US_HDR_LEN - US_TAG_LEN;
+    size_t room = c->cur_max - US_HDR_LEN - US_TAG_LEN;
     sent_pkt t;
     memset(&t, 0, sizeof t);
     int k;
@@ -1559,6 +1564,7 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
     if (!c || !buf || !to) return UMBRA_EINVAL;
     if (c->state == US_STATE_CLOSED) return 0;
     if (cap < c->cfg.max_packet || cap < US_SERVER_HELLO_LEN) return UMBRA_ENOSPACE;
+    c->cur_max = c->cfg.max_packet;
     /* handshake messages */
     if (c->hello_pending && c->hello) {
         if (c->is_server && us__paths_send_allowance(&c->paths, c->tx_path) < c->hello_len) return 0;
@@ -1612,7 +1618,7 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
     /* path frames go on their own path */
     if (c->npframes) {
         int path = c->pframes[0].path;
-        if (us__paths_send_allowance(&c->paths, path) >= c->cfg.max_packet) {
+        if (us__paths_send_allowance(&c->paths, path) >= US_HDR_LEN + 33 + US_TAG_LEN) {
             int fl = us__frame_path(c->pt, sizeof c->pt, c->pframes[0].type, c->pframes[0].data);
             memmove(&c->pframes[0], &c->pframes[1], (c->npframes - 1) * sizeof c->pframes[0]);
             c->npframes--;
@@ -1624,7 +1630,10 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
         c->npframes--; /* no allowance on that path: the path module retries later */
         memmove(&c->pframes[0], &c->pframes[1], c->npframes * sizeof c->pframes[0]);
     }
-    if (allowance < c->cfg.max_packet) return 0;
+    /* an unvalidated path: packets no larger than the anti-amplification budget left */
+    c->cur_max = c->cfg.max_packet;
+    if (allowance < c->cur_max) c->cur_max = (uint32_t)allowance;
+    if (c->cur_max < US_HDR_LEN + 64 + US_TAG_LEN) return 0;
     int ctl_due = any_ack_due(c, now) || c->md_pending || c->ping_pending || c->confirm_pending ||
                   c->ticket_pending;
     if (!ctl_due)

@@ -568,11 +568,22 @@ static void test_idle_timeout(void **st) {
     sim_free(&s);
 }
 
-static int half_sent(sim *s) {
+static uint64_t g_mark;
+static int past_mark(sim *s) {
     transfer_io(s);
-    return s->recvd >= s->to_send / 2;
+    return s->recvd >= g_mark;
 }
 
+static uint64_t g_want_migrations;
+static int server_migrated(sim *s) {
+    transfer_io(s);
+    us_stats st;
+    us_conn_stats(s->srv, &st);
+    return st.migrations >= g_want_migrations && us_conn_state(s->srv) == US_STATE_CONNECTED;
+}
+
+/* the client's address changes 10 times during a transfer (each time the old one dies):
+ * the server validates every new address and the transfer completes intact */
 static void test_migration(void **st) {
     (void)st;
     sim s;
@@ -584,10 +595,14 @@ static void test_migration(void **st) {
     uc_sha256_init(&s.hs);
     uc_sha256_init(&s.hr);
     assert_int_equal(us_stream_open(s.cli, &s.sid), 0);
-    assert_true(run_until(&s, half_sent, 600000 * MS));
-    /* the client's socket is rebound: new source address, old one dead */
-    s.caddr[1] = '2';
-    assert_int_equal(us_conn_migrate(s.cli, s.now), 0);
+    for (int i = 1; i <= 10; i++) {
+        g_mark = s.to_send * (uint64_t)i / 11;
+        assert_true(run_until(&s, past_mark, 600000 * MS));
+        s.caddr[1] = (uint8_t)('1' + i); /* rebound socket: new source address */
+        assert_int_equal(us_conn_migrate(s.cli, s.now), 0);
+        g_want_migrations = (uint64_t)i; /* the server validated the new address */
+        assert_true(run_until(&s, server_migrated, 600000 * MS));
+    }
     assert_true(run_until(&s, transfer_done, 600000 * MS));
     uint8_t a[32], b[32];
     uc_sha256_final(&s.hs, a);
@@ -595,8 +610,8 @@ static void test_migration(void **st) {
     assert_memory_equal(a, b, 32);
     us_stats ss;
     us_conn_stats(s.srv, &ss);
-    assert_int_equal(ss.migrations, 1);
-    assert_int_equal(ss.paths_validated, 2);
+    assert_int_equal(ss.migrations, 10);
+    assert_int_equal(ss.paths_validated, 1); /* old addresses were released */
     assert_int_equal(us_conn_state(s.srv), US_STATE_CONNECTED);
     sim_free(&s);
 }
