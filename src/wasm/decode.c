@@ -1,14 +1,16 @@
 /* decode.c — WebAssembly binary format (Wasm 2.0 §5) → uw_module.
  *
  * The decoder reports only "malformed" problems (UMBRA_EWASM_MALFORMED): everything that the
- * binary grammar of §5 rejects, including the syntax of every function body (opcodes,
- * immediates, block nesting) and the data-count rule of §5.5.16. Whatever the grammar
- * accepts but §3 rejects (unknown indices, types, non-constant initializers) is recorded
- * and left to validate.c, so a malformed module is always reported as malformed, whatever
- * else is wrong with it.
+ * binary grammar of §5 rejects. Whatever the grammar accepts but §3 rejects (unknown
+ * indices, types, non-constant initializers) is recorded and left to validate.c.
+ * Function bodies are the exception that keeps loading fast: the decoder reads their
+ * locals and skips the instructions, which the validator then decodes as it type-checks
+ * them. Only when something fails is the syntax pass (uw__scan_code: opcodes, immediates,
+ * block nesting, the data-count rule of §5.5.16) run over the bodies, so that a malformed
+ * module is always reported as malformed, whatever else is wrong with it.
  *
  * Every count read from the input is checked against the bytes left before anything is
- * allocated for it (each item needs at least one byte), so memory use is bounded by the
+ * allocated for it (each item needs at least one byte), so memory use is linear in the
  * input size. */
 #include <stdarg.h>
 #include <stdio.h>
