@@ -73,7 +73,8 @@ UMBRA_API const char *us_state_name(int state);
  * COPIED: it must outlive every connection made with it (its secret keys never leave it,
  * umbra/identity.h). */
 typedef struct us_config {
-    const umbra_identity *identity;    /* server: required (client auth: not implemented). */
+    const umbra_identity *identity;    /* server: required. client: optional — when set, the
+                                          client authenticates with it (§4.4) */
     const umbra_peer_key *peer;        /* client: the pinned server keys, required. */
     unsigned aeads;                    /* acceptable AEADs [AES | ChaCha] */
     uint64_t idle_timeout_ns;          /* [30 s] */
@@ -98,6 +99,11 @@ typedef struct us_config {
     void *ticket_ud;
     const us_ticket *ticket;           /* client: resume with this ticket, send 0-RTT data
                                           (copied by us_conn_new_client) */
+    /* server: require client authentication (§4.4). authorize() decides on the client's
+     * composite public key (return 0 to accept); NULL = any key that proves possession. */
+    int require_client_auth;
+    int (*authorize)(void *ud, const uint8_t sig_pk[US_SIG_PK_LEN]);
+    void *authorize_ud;
     int no_pacing;                     /* disable the pacer (tests, TCP leg) [0] */
 } us_config;
 UMBRA_API void us_config_default(us_config *cfg);
@@ -146,14 +152,17 @@ UMBRA_API void us_conn_free(us_conn *c);
  * `from`. Invalid, forged, replayed or undecryptable packets are dropped and return 0
  * (counted in us_conn_stats). Returns a negative code only for a fatal condition, which
  * is then sticky (e.g. UMBRA_EPEER_KEY for a bad server signature, UMBRA_EVERSION,
- * UMBRA_EPROTO for an authenticated but malformed packet, UMBRA_EFLOW). */
+ * UMBRA_EPROTO for an authenticated but malformed packet, UMBRA_EFLOW, UMBRA_EPERM for a
+ * refused client identity). When an authenticated packet caused it, the connection
+ * enters Closing and sends CLOSE carrying the error first; otherwise it is Closed. */
 UMBRA_API int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from,
                            size_t from_len, uint64_t now);
 
 /* Produces the next packet to send, if any: returns 1 with the packet in (buf, *len) and
  * its destination in (to, *to_len) (to must hold US_ADDR_MAX bytes), 0 when nothing is
  * to be sent now (check us_conn_next_timeout), or a negative sticky error. cap must be
- * >= the config's max_packet and >= US_SERVER_HELLO_LEN. Call until it returns 0. */
+ * >= the config's max_packet and >= US_SERVER_HELLO_LEN; give US_MAX_PACKET (a client
+ * that authenticates sends one 5.4 KB packet). Call until it returns 0. */
 UMBRA_API int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to,
                            size_t *to_len, uint64_t now);
 
@@ -194,6 +203,10 @@ UMBRA_API int us_conn_close(us_conn *c, int code);
 /* Client migration: subsequent packets use a new path label; call after rebinding the
  * local socket (the server validates the new address, PROTOCOL.md §7). */
 UMBRA_API int us_conn_migrate(us_conn *c, uint64_t now);
+
+/* Server: the authenticated client's composite public key: returns 1 and copies it, 0 when
+ * the client did not (yet) authenticate. */
+UMBRA_API int us_conn_peer_auth(const us_conn *c, uint8_t sig_pk[US_SIG_PK_LEN]);
 
 /* Client: copies the latest ticket the server sent into *out and returns 1; 0 when none
  * arrived (yet). */

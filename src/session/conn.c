@@ -27,12 +27,15 @@
 #define CTL_PING 4u
 #define CTL_CLOSE 8u
 #define CTL_TICKET 16u
+#define CTL_AUTH 32u
 
 #define TICKET_LIFETIME_NS 3600000000000ull
 #define DEFAULT_MAX_EARLY 16384
 
 static const char SIG_CTX[] = "umbra-session/v1";
 static const char SERVER_SIG_PREFIX[] = "umbra-session v1 server signature";
+static const char CLIENT_SIG_PREFIX[] = "umbra-session v1 client signature";
+#define CLIENT_AUTH_FRAME_LEN (1 + US_SIG_PK_LEN + UC_COMPSIG_SIG_LEN)
 
 typedef struct sent_pkt {
     uint64_t seq, time;
@@ -104,6 +107,12 @@ struct us_conn {
     uint8_t ticket_out[US_TICKET_LEN];
     uint8_t ticket_in[US_TICKET_LEN];   /* client: the ticket being used */
     uint8_t use_ticket;
+    /* client authentication (§4.4) */
+    uint8_t th[32];               /* transcript hash, kept for CLIENT_AUTH */
+    uint8_t auth_pending;         /* client: CLIENT_AUTH to send */
+    uint8_t client_authed;        /* server: verified */
+    uint8_t want_client_auth;     /* server: required; client: flag sent */
+    uint8_t client_pk[US_SIG_PK_LEN];
     uint64_t tx_count, rekey_limit, auth_fail, integrity_limit;
     /* spaces and streams */
     space sp0;
@@ -480,6 +489,11 @@ int us_conn_new_client(const us_config *cfg, const void *peer_addr, size_t addr_
     h[2413] = (uint8_t)(c->cfg.aeads & 3u);
     h[2414] = 0;
     us__put16(h + 2415, 0);
+    if (cfg->identity) {
+        c->identity = cfg->identity;
+        c->want_client_auth = 1;
+        h[2414] |= US_CH_CLIENT_AUTH;
+    }
     if (cfg->ticket && (c->cfg.aeads & US_AEAD_AES256GCM)) {
         /* resumption: the ticket rides in the token field, 0-RTT keys follow (§10) */
         uint8_t kid[32];
@@ -489,7 +503,7 @@ int us_conn_new_client(const us_config *cfg, const void *peer_addr, size_t addr_
             if (!h) { rc = UMBRA_ENOMEM; goto fail; }
             c->hello = h;
             c->hello_len = US_CLIENT_HELLO_MIN + US_TICKET_LEN;
-            h[2414] = US_CH_TICKET;
+            h[2414] |= US_CH_TICKET;
             us__put16(h + 2415, US_TICKET_LEN);
             memcpy(h + US_CLIENT_HELLO_MIN, cfg->ticket->ticket, US_TICKET_LEN);
             memcpy(c->ticket_in, cfg->ticket->ticket, US_TICKET_LEN);
@@ -530,6 +544,7 @@ void us_conn_cids(const us_conn *c, uint8_t own[US_CID_LEN], uint8_t hello[US_CI
 
 static int install_keys(us_conn *c, const uint8_t th[32], const uint8_t ss_e[32]) {
     uint8_t hs[32], cap[32], sap[32];
+    memcpy(c->th, th, 32);
     us__handshake_secret(hs, c->ss_s, ss_e);
     int rc = us__traffic_secrets(hs, th, cap, sap, c->res);
     if (!rc) rc = us__keys_init(&c->tx, c->aead, c->is_server ? sap : cap, 0);
@@ -674,6 +689,10 @@ int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const voi
     if (rc) goto fail;
     h[1173] = (uint8_t)c->aead;
     h[1174] = 0;
+    if (cfg->require_client_auth) {
+        c->want_client_auth = 1;
+        h[1174] |= 1; /* client authentication required */
+    }
     if (ticket) {
         c->st.early = -1;
         if (accept_ticket(c, cfg, ticket, pkt, n, now) == 0) {
@@ -749,6 +768,7 @@ static void on_lost(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now)
             for (size_t i = 0; i < c->nstreams; i++) c->streams[i]->msd_pending = 1;
         if ((p->ctl & CTL_CLOSE) && c->state == US_STATE_CLOSING) c->close_pending = 1;
         if (p->ctl & CTL_TICKET) c->ticket_pending = 1;
+        if (p->ctl & CTL_AUTH) c->auth_pending = 1;
     }
     (void)sp;
 }
@@ -965,9 +985,21 @@ static int process_frames(us_conn *c, stream *s, uint32_t space_id, const uint8_
             c->ticket_rx.max_early = f.code;
             c->has_ticket_rx = 1;
             break;
-        case US_FT_CLIENT_AUTH:
+        case US_FT_CLIENT_AUTH: {
+            if (!in0 || !c->is_server || !c->want_client_auth) return UMBRA_EPROTO;
+            if (c->client_authed) break; /* a retransmission */
+            uint8_t m[sizeof CLIENT_SIG_PREFIX + 32];
+            memcpy(m, CLIENT_SIG_PREFIX, sizeof CLIENT_SIG_PREFIX); /* includes the 0x00 */
+            memcpy(m + sizeof CLIENT_SIG_PREFIX, c->th, 32);
+            if (uc_compsig_verify(f.data + US_SIG_PK_LEN, m, sizeof m, (const uint8_t *)SIG_CTX,
+                                  strlen(SIG_CTX), f.data) != 0)
+                return UMBRA_EPEER_KEY;
+            if (c->cfg.authorize && c->cfg.authorize(c->cfg.authorize_ud, f.data) != 0) return UMBRA_EPERM;
+            memcpy(c->client_pk, f.data, US_SIG_PK_LEN);
+            c->client_authed = 1;
+            break;
+        }
         default:
-            /* not negotiated in this version */
             return UMBRA_EPROTO;
         }
     }
@@ -1051,6 +1083,8 @@ static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint
     umbra_free(c->hello);
     c->hello = NULL;
     c->hello_pending = 0;
+    if (c->want_client_auth) c->auth_pending = 1;
+    else if (sh.flags & 1) return UMBRA_EPERM; /* the server requires an identity we lack */
     if (c->use_ticket) {
         if (sh.flags & US_SH_EARLY_ACCEPTED) c->st.early = 1;
         else abandon_early(c, now);
@@ -1063,6 +1097,24 @@ static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint
     c->confirm_pending = 1; /* key confirmation for the server (§4.1) */
     c->last_recv = now;
     return 0;
+}
+
+static uint64_t pto_ns(const us_conn *c) {
+    const us__path *pa = us__paths_get(&c->paths, c->tx_path);
+    uint64_t srtt = 333000000ull, var = srtt / 2;
+    if (pa && pa->has_rtt) srtt = pa->smoothed_rtt_ns, var = pa->rttvar_ns;
+    uint64_t v4 = 4 * var;
+    if (v4 < GRANULARITY_NS) v4 = GRANULARITY_NS;
+    return srtt + v4 + ACK_DELAY_NS;
+}
+
+/* Error close (§6.5): CLOSE(code = -err) is sent, then Closing for 3 PTO. */
+static void abort_close(us_conn *c, int err, uint64_t now) {
+    if (!c->err) c->err = err;
+    c->close_code = (uint32_t)(-err);
+    c->close_pending = 1;
+    c->close_deadline = now + 3 * pto_ns(c);
+    set_state(c, US_STATE_CLOSING);
 }
 
 static int recv_data(us_conn *c, const uint8_t *pkt, size_t n, const void *from, size_t from_len,
@@ -1124,7 +1176,11 @@ static int recv_data(us_conn *c, const uint8_t *pkt, size_t n, const void *from,
     if (pid >= 0) us__paths_on_recv(&c->paths, pid, n, now);
     int ae = 0;
     int rc = process_frames(c, s, h.stream, c->pt, (size_t)plen, pid, &ae, now);
-    if (rc) return rc;
+    if (rc) {
+        /* an authenticated peer broke the protocol (or was refused): tell it why */
+        abort_close(c, rc, now);
+        return rc;
+    }
     us__replay_commit(&sp->replay, h.seq);
     us__ranges_add(&sp->rcvd, h.seq, h.seq + 1, 1);
     if (ae) {
@@ -1284,20 +1340,12 @@ int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, siz
         c->st.dropped_malformed++;
         break;
     }
-    if (rc) fail(c, rc);
+    if (rc && c->state != US_STATE_CLOSING) fail(c, rc);
     return rc;
 }
 
 /* ---- sending ---- */
 
-static uint64_t pto_ns(const us_conn *c) {
-    const us__path *pa = us__paths_get(&c->paths, c->tx_path);
-    uint64_t srtt = 333000000ull, var = srtt / 2;
-    if (pa && pa->has_rtt) srtt = pa->smoothed_rtt_ns, var = pa->rttvar_ns;
-    uint64_t v4 = 4 * var;
-    if (v4 < GRANULARITY_NS) v4 = GRANULARITY_NS;
-    return srtt + v4 + ACK_DELAY_NS;
-}
 
 static void maybe_rekey(us_conn *c) {
     if (c->tx_count < c->rekey_limit) return;
@@ -1614,6 +1662,30 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
         c->close_deadline = now + 3 * pto_ns(c);
         return us_conn_send(c, buf, cap, len, to, to_len, now);
     }
+    if (c->auth_pending && cap >= US_HDR_LEN + CLIENT_AUTH_FRAME_LEN + US_TAG_LEN) {
+        /* §4.4: the composite key + signature (5358 bytes) travel in one packet larger
+         * than max_packet, like the hellos; re-sent if lost */
+        uint8_t *p = c->pt;
+        p[0] = US_FT_CLIENT_AUTH;
+        memcpy(p + 1, umbra_identity_compsig_pk(c->identity), US_SIG_PK_LEN);
+        uint8_t m[sizeof CLIENT_SIG_PREFIX + 32];
+        memcpy(m, CLIENT_SIG_PREFIX, sizeof CLIENT_SIG_PREFIX);
+        memcpy(m + sizeof CLIENT_SIG_PREFIX, c->th, 32);
+        int rc = umbra_identity_sign(c->identity, p + 1 + US_SIG_PK_LEN, m, sizeof m,
+                                     (const uint8_t *)SIG_CTX, strlen(SIG_CTX));
+        if (rc) {
+            fail(c, rc);
+            return rc;
+        }
+        sent_pkt t;
+        memset(&t, 0, sizeof t);
+        t.ctl = CTL_AUTH;
+        c->auth_pending = 0;
+        k = emit(c, &c->sp0, p, CLIENT_AUTH_FRAME_LEN, buf, cap, c->tx_path, 1, &t, now);
+        if (k < 0) return k;
+        *len = (size_t)k;
+        return copy_addr(c, c->tx_path, to, to_len) ? 0 : 1;
+    }
     uint64_t allowance = us__paths_send_allowance(&c->paths, c->tx_path);
     /* path frames go on their own path */
     if (c->npframes) {
@@ -1837,6 +1909,7 @@ static int stream_readable(const stream *s) {
 int us_stream_read(us_conn *c, uint32_t id, void *buf, size_t cap, int *fin) {
     int err;
     if (fin) *fin = 0;
+    if (c && c->is_server && c->want_client_auth && !c->client_authed) return UMBRA_EAGAIN; /* §4.4 */
     stream *s = user_stream(c, id, &err);
     if (!s) return err;
     if (s->reset_recv) {
@@ -1873,6 +1946,7 @@ int us_stream_read(us_conn *c, uint32_t id, void *buf, size_t cap, int *fin) {
 
 int us_conn_next_readable(us_conn *c, uint32_t *id) {
     if (!c || !c->nstreams) return 0;
+    if (c->is_server && c->want_client_auth && !c->client_authed) return 0; /* §4.4 */
     for (size_t j = 0; j < c->nstreams; j++) {
         size_t i = (c->read_cursor + j) % c->nstreams;
         if (stream_readable(c->streams[i])) {
@@ -1927,6 +2001,12 @@ int us_conn_migrate(us_conn *c, uint64_t now) {
     c->ping_pending = 1; /* make the server see the new address promptly */
     (void)now;
     return 0;
+}
+
+int us_conn_peer_auth(const us_conn *c, uint8_t sig_pk[US_SIG_PK_LEN]) {
+    if (!c || !c->client_authed) return 0;
+    memcpy(sig_pk, c->client_pk, US_SIG_PK_LEN);
+    return 1;
 }
 
 int us_conn_get_ticket(const us_conn *c, us_ticket *out) {

@@ -722,6 +722,43 @@ static void test_resumption(void **st) {
     sim_free(&s);
 }
 
+static uint8_t g_allowed[US_SIG_PK_LEN];
+static int authorize(void *ud, const uint8_t pk[US_SIG_PK_LEN]) {
+    (void)ud;
+    return memcmp(pk, g_allowed, US_SIG_PK_LEN) == 0 ? 0 : -1;
+}
+
+/* optional client authentication (PROTOCOL.md §4.4) */
+static void test_client_auth(void **st) {
+    (void)st;
+    umbra_identity *alice, *mallory;
+    assert_int_equal(umbra_identity_generate(&alice), 0);
+    assert_int_equal(umbra_identity_generate(&mallory), 0);
+    memcpy(g_allowed, umbra_identity_compsig_pk(alice), US_SIG_PK_LEN);
+    for (int k = 0; k < 3; k++) {
+        sim s;
+        sim_init(&s, 50 + (uint64_t)k);
+        s.scfg.require_client_auth = 1;
+        s.scfg.authorize = authorize;
+        s.ccfg.identity = k == 0 ? alice : k == 1 ? mallory : NULL;
+        s.drop_pct = 10; /* the auth packet may be lost and re-sent */
+        sim_connect(&s);
+        if (k == 0) {
+            do_transfer(&s, 100000, 600000 * MS);
+            uint8_t pk[US_SIG_PK_LEN];
+            assert_int_equal(us_conn_peer_auth(s.srv, pk), 1);
+            assert_memory_equal(pk, g_allowed, US_SIG_PK_LEN);
+        } else {
+            assert_true(run_until(&s, cli_closed, 600000 * MS));
+            assert_int_equal(us_conn_error(s.cli), UMBRA_EPERM);
+            if (s.srv) assert_int_equal(s.recvd, 0);
+        }
+        sim_free(&s);
+    }
+    umbra_identity_free(alice);
+    umbra_identity_free(mallory);
+}
+
 static void test_abort_close(void **st) {
     (void)st;
     sim s;
@@ -752,6 +789,7 @@ int main(void) {
         cmocka_unit_test(test_abort_close),
         cmocka_unit_test(test_retry),
         cmocka_unit_test(test_resumption),
+        cmocka_unit_test(test_client_auth),
         cmocka_unit_test(test_lossy_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
