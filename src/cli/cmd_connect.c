@@ -37,6 +37,8 @@ typedef struct app {
     bridge *bridges;
     int exit_code, done, connected_once;
     const char *ticket_file;
+    umbra_peer_key *allowed;      /* listen --allow */
+    int nallowed;
     char target[300];
     /* pipe mode */
     bridge *pipe_b;
@@ -387,6 +389,9 @@ static const char *explain(int err) {
     case UMBRA_EUNREACHABLE: return "peer unreachable (nothing listening, or no answer)";
     case UMBRA_EVERSION: return "version mismatch: the peer does not speak session protocol version 1";
     case UMBRA_ETIMEDOUT: return "the session timed out (peer went silent)";
+    case UMBRA_EPERM:
+        return "the server requires an authorized client identity (connect with --auth; the server "
+               "must --allow this node's `umbra id --peer-key`)";
     default: return umbra_strerror(err);
     }
 }
@@ -441,8 +446,11 @@ static void on_closed(us_session *s, int err, void *ud) {
             }
         }
     if (err) {
-        fprintf(stderr, "umbra %s: %s%s%s\n", a->cmd, explain(err), a->is_server ? "" : " — ",
-                a->is_server ? "" : a->target);
+        if (a->is_server && err == UMBRA_EPERM)
+            fprintf(stderr, "umbra %s: refused a client whose key is not allowed (--allow)\n", a->cmd);
+        else
+            fprintf(stderr, "umbra %s: %s%s%s\n", a->cmd, explain(err), a->is_server ? "" : " — ",
+                    a->is_server ? "" : a->target);
         if (!a->is_server || !a->forward) a->exit_code = err == UMBRA_EPEER_KEY ? UMBRA_EXIT_INPUT : UMBRA_EXIT_FAIL;
     }
     if (s == a->sess) a->sess = NULL;
@@ -450,6 +458,14 @@ static void on_closed(us_session *s, int err, void *ud) {
         a->done = 1;
         uv_stop(a->loop);
     }
+}
+
+/* listen --allow: the client's composite key must be one of the allowed peer keys */
+static int authorize_cb(void *ud, const uint8_t pk[US_SIG_PK_LEN]) {
+    app *a = ud;
+    for (int i = 0; i < a->nallowed; i++)
+        if (!memcmp(a->allowed[i].compsig_pk, pk, US_SIG_PK_LEN)) return 0;
+    return -1;
 }
 
 /* connect --forward: a local TCP connection becomes a new stream */
@@ -477,7 +493,7 @@ static void usage(FILE *f, int is_server) {
     if (is_server)
         fprintf(f,
                 "usage: umbra listen [HOST:]PORT [--udp | --tcp] [--forward HOST:PORT] [--retry]\n"
-                "                    [--home DIR]\n\n"
+                "                    [--allow KEY|@FILE]... [--home DIR]\n\n"
                 "Accepts post-quantum secure sessions (docs/PROTOCOL.md) with this node's identity\n"
                 "(`umbra id`; clients pin its peer key). Without --forward, the first peer's stream\n"
                 "is piped to stdout and stdin is sent back to it; the command exits when that\n"
@@ -486,7 +502,8 @@ static void usage(FILE *f, int is_server) {
     else
         fprintf(f,
                 "usage: umbra connect HOST:PORT --peer-key KEY|@FILE [--udp | --tcp]\n"
-                "                     [--forward [LHOST:]LPORT] [--ticket FILE]\n\n"
+                "                     [--forward [LHOST:]LPORT] [--ticket FILE] [--auth]\n"
+                "                     [--home DIR]\n\n"
                 "Opens a secure session to a `umbra listen` peer whose key is pinned with\n"
                 "--peer-key (the string `umbra id --peer-key` prints there, or @FILE holding it,\n"
                 "e.g. its identity.pub). Without --forward, stdin goes to the peer and the peer's\n"
@@ -500,6 +517,9 @@ static void usage(FILE *f, int is_server) {
             "  --ticket FILE    connect: resume with the ticket in FILE (0-RTT: the first\n"
             "                   16 KiB of stdin travel with the handshake) and store the\n"
             "                   server's next ticket there (0600)\n"
+            "  --auth           connect: authenticate with this node's identity (`umbra id`)\n"
+            "  --allow KEY|@F   listen: require client authentication and accept only this\n"
+            "                   client peer key (repeatable, up to 64)\n"
             "  --retry          listen, UDP: make clients prove their address with a Retry\n"
             "                   token before any public-key work (DoS protection)\n"
             "  --home DIR       state directory (default $UMBRA_HOME, else ~/.local/share/umbra)\n"
@@ -552,7 +572,8 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
     a.is_server = is_server;
     a.leg = US_LEG_UDP;
     const char *addr = NULL, *peer_key = NULL, *home_opt = NULL, *fwd = NULL;
-    int retry = 0;
+    int retry = 0, auth = 0, nallow = 0;
+    const char *allow[64];
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--udp")) a.leg = US_LEG_UDP;
@@ -561,6 +582,11 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
         else if (!strcmp(o, "--home") && i + 1 < argc) home_opt = argv[++i];
         else if (!strcmp(o, "--retry") && is_server) retry = 1;
         else if (!strcmp(o, "--ticket") && i + 1 < argc && !is_server) a.ticket_file = argv[++i];
+        else if (!strcmp(o, "--auth") && !is_server) auth = 1;
+        else if (!strcmp(o, "--allow") && i + 1 < argc && is_server) {
+            if (nallow < 64) allow[nallow++] = argv[++i];
+            else return cli_error(cmd, UMBRA_EXIT_USAGE, "at most 64 --allow keys");
+        }
         else if (!strcmp(o, "--forward") && i + 1 < argc) fwd = argv[++i];
         else if (o[0] == '-' && o[1]) {
             usage(stderr, is_server);
@@ -590,13 +616,34 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
     umbra_peer_key pk;
     us_ticket ticket;
     char err[UMBRA_IDENTITY_ERR_LEN];
-    if (is_server) {
+    if (is_server || auth) {
         char home[4096];
         int rc = home_opt ? (snprintf(home, sizeof home, "%s", home_opt), 0) : cli_home(home, sizeof home, 1);
         if (rc) return cli_error(cmd, UMBRA_EXIT_FAIL, "no state directory: %s", umbra_strerror(rc));
         rc = umbra_identity_load_or_create(home, &id, NULL, err, sizeof err);
         if (rc) return cli_error(cmd, rc == UMBRA_ECORRUPT ? UMBRA_EXIT_INPUT : UMBRA_EXIT_FAIL, "identity: %s", err);
         cfg.identity = id;
+    }
+    if (is_server) {
+        if (nallow) {
+            a.allowed = calloc((size_t)nallow, sizeof *a.allowed);
+            if (!a.allowed) return cli_error(cmd, UMBRA_EXIT_FAIL, "out of memory");
+            for (int i = 0; i < nallow; i++) {
+                char *ks = read_key_arg(allow[i]);
+                int prc = ks ? umbra_identity_parse_peer_key(ks, &a.allowed[i], err, sizeof err) : UMBRA_EIO;
+                free(ks);
+                if (prc) {
+                    free(a.allowed);
+                    umbra_identity_free(id);
+                    return cli_error(cmd, UMBRA_EXIT_INPUT, "bad --allow key '%.40s': %s", allow[i],
+                                     ks ? err : "cannot read the file");
+                }
+            }
+            a.nallowed = nallow;
+            cfg.require_client_auth = 1;
+            cfg.authorize = authorize_cb;
+            cfg.authorize_ud = &a;
+        }
     } else {
         if (!peer_key) return cli_error(cmd, UMBRA_EXIT_USAGE, "--peer-key is required (see `umbra id --peer-key` on the peer)");
         char *ks = read_key_arg(peer_key);
@@ -680,6 +727,7 @@ out:
     }
     umbra_identity_free(id);
     umbra_wipe(&ticket, sizeof ticket);
+    free(a.allowed);
     return a.exit_code;
 }
 

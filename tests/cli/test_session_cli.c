@@ -330,6 +330,52 @@ static void test_forward(void **st) {
     free(e2);
 }
 
+/* listen --allow / connect --auth: an allowed client pipes; one without --auth is refused */
+static void test_client_auth(void **st) {
+    (void)st;
+    char chome[600], cmd[1500], addr[64], key[700], allow[700], in[600], out[600], err[600];
+    path(chome, sizeof chome, "client_home");
+    snprintf(cmd, sizeof cmd, "UMBRA_HOME='%s' '%s' id >/dev/null 2>&1", chome, tu_umbra_binary());
+    assert_int_equal(system(cmd), 0);
+    snprintf(allow, sizeof allow, "@%s/identity.pub", chome);
+    snprintf(key, sizeof key, "@%s/home/identity.pub", g_dir);
+    for (int k = 0; k < 2; k++) {
+        snprintf(addr, sizeof addr, "127.0.0.1:%d", free_port(SOCK_DGRAM));
+        path(in, sizeof in, "in_a");
+        path(out, sizeof out, "out_a");
+        path(err, sizeof err, "err_a");
+        write_random(in, 5000, 7);
+        char *la[] = {"umbra", "listen", addr, "--allow", allow, NULL};
+        pid_t ls = spawn(in, out, err, la);
+        usleep(300000);
+        if (k == 0) {
+            char in_c[600], out_c[600], err_c[600];
+            path(in_c, sizeof in_c, "in_ac");
+            path(out_c, sizeof out_c, "out_ac");
+            path(err_c, sizeof err_c, "err_ac");
+            write_random(in_c, 7000, 8);
+            char *ca[] = {"umbra", "connect", addr, "--peer-key", key, "--auth", "--home", chome, NULL};
+            pid_t cs = spawn(in_c, out_c, err_c, ca);
+            int rc = wait_exit(cs, 30);
+            int rs = wait_exit(ls, 10);
+            if (rc || rs) {
+                char *e = slurp(err_c);
+                printf("connect --auth rc=%d listen rc=%d: %s\n", rc, rs, e);
+                free(e);
+            }
+            assert_int_equal(rc, 0);
+            assert_int_equal(rs, 0);
+            assert_true(files_equal(in_c, out));
+            assert_true(files_equal(in, out_c));
+        } else {
+            char *ca[] = {"umbra", "connect", addr, "--peer-key", key, NULL};
+            expect_failure(ca, 1, "authorized client identity");
+            kill(ls, SIGTERM);
+            wait_exit(ls, 5);
+        }
+    }
+}
+
 static void test_help(void **st) {
     (void)st;
     char cmd[1200];
@@ -347,7 +393,7 @@ int main(void) {
         cmocka_unit_test(test_pipe_tcp),      cmocka_unit_test(test_pipe_udp_retry),
         cmocka_unit_test(test_wrong_key),
         cmocka_unit_test(test_unreachable),   cmocka_unit_test(test_version_mismatch),
-        cmocka_unit_test(test_forward),
+        cmocka_unit_test(test_forward),       cmocka_unit_test(test_client_auth),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
