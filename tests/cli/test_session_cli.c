@@ -94,6 +94,28 @@ static int free_port(int type) {
 
 static void path(char *out, size_t cap, const char *name) { snprintf(out, cap, "%s/%s", g_dir, name); }
 
+/* `umbra listen 127.0.0.1:0` prints "listening on 127.0.0.1:PORT" once bound: wait for
+ * it (no fixed sleeps, no port races) and write "127.0.0.1:PORT" into addr. */
+static void wait_listening(const char *err_file, char *addr, size_t cap) {
+    for (int i = 0; i < 2000; i++) {
+        FILE *f = fopen(err_file, "r");
+        char line[512];
+        while (f && fgets(line, sizeof line, f)) {
+            const char *p = strstr(line, "listening on 127.0.0.1:");
+            if (p) {
+                int port = atoi(p + strlen("listening on 127.0.0.1:"));
+                fclose(f);
+                assert_true(port > 0);
+                snprintf(addr, cap, "127.0.0.1:%d", port);
+                return;
+            }
+        }
+        if (f) fclose(f);
+        usleep(10000);
+    }
+    fail_msg("umbra listen did not start");
+}
+
 static int setup(void **st) {
     (void)st;
     snprintf(g_dir, sizeof g_dir, "%s", tu_tmpdir());
@@ -118,11 +140,10 @@ static void pipe_case_x(const char *leg, const char *extra, size_t cbytes, size_
     snprintf(key, sizeof key, "@%s/home/identity.pub", g_dir);
     write_random(in_c, cbytes, 1);
     write_random(in_s, sbytes, 2);
-    int port = free_port(strcmp(leg, "--tcp") ? SOCK_DGRAM : SOCK_STREAM);
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    snprintf(addr, sizeof addr, "127.0.0.1:0");
     char *la[] = {"umbra", "listen", addr, (char *)leg, (char *)extra, NULL};
     pid_t ls = spawn(in_s, out_s, err_s, la);
-    usleep(300000);
+    wait_listening(err_s, addr, sizeof addr);
     char *ca[] = {"umbra", "connect", addr, (char *)leg, "--peer-key", key, NULL};
     pid_t cs = spawn(in_c, out_c, err_c, ca);
     int rc_c = wait_exit(cs, 60);
@@ -176,15 +197,14 @@ static void test_wrong_key(void **st) {
     snprintf(cmd, sizeof cmd, "UMBRA_HOME='%s' '%s' id >/dev/null 2>&1", other, tu_umbra_binary());
     assert_int_equal(system(cmd), 0);
     snprintf(key, sizeof key, "@%s/identity.pub", other);
-    int port = free_port(SOCK_DGRAM);
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    snprintf(addr, sizeof addr, "127.0.0.1:0");
     path(in, sizeof in, "in_s");
     path(out, sizeof out, "out_s");
     path(err, sizeof err, "err_s");
     write_random(in, 10, 4);
     char *la[] = {"umbra", "listen", addr, NULL};
     pid_t ls = spawn(in, out, err, la);
-    usleep(300000);
+    wait_listening(err, addr, sizeof addr);
     char *ca[] = {"umbra", "connect", addr, "--peer-key", key, NULL};
     expect_failure(ca, 3, "does not hold the pinned key");
     kill(ls, SIGTERM);
@@ -277,7 +297,7 @@ static void test_forward(void **st) {
     pthread_create(&t, NULL, target, &lfd);
     char addr[64], fwd[64], key[700], in[600], out[600], err[600], in_c[600], out_c[600], err_c[600];
     snprintf(fwd, sizeof fwd, "127.0.0.1:%d", ntohs(a.sin_port));
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", free_port(SOCK_DGRAM));
+    snprintf(addr, sizeof addr, "127.0.0.1:0");
     snprintf(key, sizeof key, "@%s/home/identity.pub", g_dir);
     path(in, sizeof in, "in_f");
     path(out, sizeof out, "out_f");
@@ -289,7 +309,7 @@ static void test_forward(void **st) {
     write_random(in_c, 123456, 6);
     char *la[] = {"umbra", "listen", addr, "--forward", fwd, NULL};
     pid_t ls = spawn(in, out, err, la);
-    usleep(300000);
+    wait_listening(err, addr, sizeof addr);
     char tk[600];
     path(tk, sizeof tk, "ticket");
     unlink(tk);
@@ -340,14 +360,14 @@ static void test_client_auth(void **st) {
     snprintf(allow, sizeof allow, "@%s/identity.pub", chome);
     snprintf(key, sizeof key, "@%s/home/identity.pub", g_dir);
     for (int k = 0; k < 2; k++) {
-        snprintf(addr, sizeof addr, "127.0.0.1:%d", free_port(SOCK_DGRAM));
+        snprintf(addr, sizeof addr, "127.0.0.1:0");
         path(in, sizeof in, "in_a");
         path(out, sizeof out, "out_a");
         path(err, sizeof err, "err_a");
         write_random(in, 5000, 7);
         char *la[] = {"umbra", "listen", addr, "--allow", allow, NULL};
         pid_t ls = spawn(in, out, err, la);
-        usleep(300000);
+        wait_listening(err, addr, sizeof addr);
         if (k == 0) {
             char in_c[600], out_c[600], err_c[600];
             path(in_c, sizeof in_c, "in_ac");
