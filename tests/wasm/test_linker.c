@@ -401,6 +401,52 @@ static void module_api(void **state) {
     uw_engine_free(e);
 }
 
+/* Every allocation on the load → link → instantiate → call path can fail cleanly: the
+ * n-th allocation fails for n = 1, 2, ... until the whole sequence succeeds; each failure
+ * must surface as UMBRA_ENOMEM (ASan checks that nothing leaks). */
+static void allocation_failures(void **state) {
+    (void)state;
+    uw_engine *e;
+    assert_int_equal(uw_engine_new(NULL, &e), 0);
+    assert_int_equal(uw_engine_define_func(e, "env", "add", &k_add_type, host_add, NULL), 0);
+    umbra_buf b;
+    begin(&b);
+    sec(&b, 1, "0160027f7f017f");
+    sec(&b, 2, "0103656e760361646400" "00");
+    sec(&b, 3, "0100");
+    sec(&b, 5, "010001");
+    sec(&b, 6, "017f0141070b");
+    sec(&b, 7, "020372756e0001" "036d656d0200");
+    sec(&b, 10, "01" "08" "00200020011000" "0b");
+    sec(&b, 11, "0100410b0b026869");
+    int rc = UMBRA_ENOMEM;
+    unsigned long n;
+    for (n = 1; n < 2000 && rc; n++) {
+        uw_module *m = NULL;
+        uw_instance *in = NULL;
+        uw_linker *l = NULL;
+        uw_trap trap;
+        uw_val args[2] = {uw_val_i32(40), uw_val_i32(2)}, r;
+        umbra_alloc_fail_after(n, 0);
+        uw_error err;
+        rc = uw_module_new(e, b.data, b.len, &m, &err);
+        if (!rc) rc = uw_linker_new(e, &l);
+        if (!rc) rc = uw_instance_new(m, l, NULL, &in, &trap);
+        if (!rc) rc = uw_instance_call(in, "run", args, 2, &r, 1, &trap);
+        umbra_alloc_fail_after(0, 0);
+        if (rc && rc != UMBRA_ENOMEM && !(rc == UMBRA_EWASM_TRAP && trap.kind == UW_TRAP_NOMEM))
+            fail_msg("allocation %lu: %s (%s / %s)", n, umbra_errname(rc), rc == UMBRA_EWASM_TRAP ? trap.message : "", err.message);
+        if (!rc) assert_int_equal(r.of.i32, 42);
+        uw_instance_free(in);
+        uw_linker_free(l);
+        uw_module_free(m);
+    }
+    assert_int_equal(rc, 0);
+    assert_true(n > 5);
+    umbra_buf_free(&b);
+    uw_engine_free(e);
+}
+
 /* uw_module_new from many threads on one engine (type interning and the registry are
  * shared): every thread loads, instantiates through the registry and calls. */
 typedef struct load_arg {
@@ -454,6 +500,7 @@ int main(void) {
         cmocka_unit_test(instance_registration),
         cmocka_unit_test(memory_and_global_matching),
         cmocka_unit_test(module_api),
+        cmocka_unit_test(allocation_failures),
         cmocka_unit_test(concurrent_loading),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
