@@ -98,17 +98,16 @@ static int pop_val(vctx *c, uint8_t *out) {
     return 0;
 }
 
-static int pop_expect(vctx *c, uint8_t want, uint8_t *got) {
+static int pop_expect(vctx *c, uint8_t want) {
     uint8_t t;
     TRY(pop_val(c, &t));
     if (t != want && t != UNK && want != UNK)
         return verr(c, "type mismatch: expected %s, got %s", uw_valtype_name(want), uw_valtype_name(t));
-    if (got) *got = t == UNK ? want : t;
     return 0;
 }
 
 static int pop_vals(vctx *c, const uint8_t *types, uint32_t n) {
-    for (uint32_t i = n; i-- > 0;) TRY(pop_expect(c, types[i], NULL));
+    for (uint32_t i = n; i-- > 0;) TRY(pop_expect(c, types[i]));
     return 0;
 }
 
@@ -297,15 +296,15 @@ static int validate_instr(vctx *c, const uw__instr *in) {
         TRY(need_mem(c, 0));
         if (in->a > mo->align) return verr(c, "alignment must not be larger than natural");
         if (mo->store) {
-            TRY(pop_expect(c, mo->type, NULL));
-            return pop_expect(c, UW_I32, NULL);
+            TRY(pop_expect(c, mo->type));
+            return pop_expect(c, UW_I32);
         }
-        TRY(pop_expect(c, UW_I32, NULL));
+        TRY(pop_expect(c, UW_I32));
         return push_val(c, mo->type);
     }
     if (numeric_sig(in->op, &p1, &p2, &r)) {
-        if (p2) TRY(pop_expect(c, p2, NULL));
-        TRY(pop_expect(c, p1, NULL));
+        if (p2) TRY(pop_expect(c, p2));
+        TRY(pop_expect(c, p1));
         return push_val(c, r);
     }
 
@@ -319,7 +318,7 @@ static int validate_instr(vctx *c, const uw__instr *in) {
         const uint8_t *bin, *bout;
         uint32_t nin, nout;
         TRY(block_sig(c, &in->bt, &bin, &nin, &bout, &nout));
-        if (in->op == 0x04) TRY(pop_expect(c, UW_I32, NULL));
+        if (in->op == 0x04) TRY(pop_expect(c, UW_I32));
         TRY(pop_vals(c, bin, nin));
         return push_ctrl(c, in->op, bin, nin, bout, nout);
     }
@@ -342,7 +341,7 @@ static int validate_instr(vctx *c, const uw__instr *in) {
         return 0;
     case 0x0D: /* br_if */
         TRY(check_branch_label(c, in->a));
-        TRY(pop_expect(c, UW_I32, NULL));
+        TRY(pop_expect(c, UW_I32));
         label_types(&c->ctrls[c->nctrls - 1 - in->a], &types, &n);
         TRY(pop_vals(c, types, n));
         return push_vals(c, types, n);
@@ -350,7 +349,7 @@ static int validate_instr(vctx *c, const uw__instr *in) {
         const uint8_t *q = in->labels, *end = m->bytes + m->len;
         uint32_t def, arity;
         const uint8_t *dtypes;
-        TRY(pop_expect(c, UW_I32, NULL));
+        TRY(pop_expect(c, UW_I32));
         /* The default label comes last in the encoding. */
         const uint8_t *s = q;
         for (uint32_t i = 0; i < in->a; i++) {
@@ -392,14 +391,14 @@ static int validate_instr(vctx *c, const uw__instr *in) {
         if (m->tables[in->b].reftype != UW_FUNCREF) return verr(c, "type mismatch: call_indirect on a non-funcref table");
         if (in->a >= m->ntypes) return verr(c, "unknown type %u", in->a);
         const uw__functype *ft = &m->types[in->a];
-        TRY(pop_expect(c, UW_I32, NULL));
+        TRY(pop_expect(c, UW_I32));
         TRY(pop_vals(c, uw__ft_params(ft), ft->nparams));
         return push_vals(c, uw__ft_results(ft), ft->nresults);
     }
     case 0x1A: /* drop */
         return pop_val(c, &t);
     case 0x1B: /* select (numeric/vector operands only, §3.3.4) */
-        TRY(pop_expect(c, UW_I32, NULL));
+        TRY(pop_expect(c, UW_I32));
         TRY(pop_val(c, &t1));
         TRY(pop_val(c, &t2));
         if ((t1 != UNK && !is_num(t1)) || (t2 != UNK && !is_num(t2)))
@@ -409,19 +408,19 @@ static int validate_instr(vctx *c, const uw__instr *in) {
     case 0x1C: /* select t */
         if (in->a != 1) return verr(c, "invalid result arity");
         if (in->b == UW_V128) return uw__error(c->err, UMBRA_EUNSUPPORTED, c->off, "v128 is not supported");
-        TRY(pop_expect(c, UW_I32, NULL));
-        TRY(pop_expect(c, (uint8_t)in->b, NULL));
-        TRY(pop_expect(c, (uint8_t)in->b, NULL));
+        TRY(pop_expect(c, UW_I32));
+        TRY(pop_expect(c, (uint8_t)in->b));
+        TRY(pop_expect(c, (uint8_t)in->b));
         return push_val(c, (uint8_t)in->b);
     case 0x20: /* local.get */
         if (in->a >= c->nlocals) return verr(c, "unknown local %u", in->a);
         return push_val(c, c->locals[in->a]);
     case 0x21: /* local.set */
         if (in->a >= c->nlocals) return verr(c, "unknown local %u", in->a);
-        return pop_expect(c, c->locals[in->a], NULL);
+        return pop_expect(c, c->locals[in->a]);
     case 0x22: /* local.tee */
         if (in->a >= c->nlocals) return verr(c, "unknown local %u", in->a);
-        TRY(pop_expect(c, c->locals[in->a], NULL));
+        TRY(pop_expect(c, c->locals[in->a]));
         return push_val(c, c->locals[in->a]);
     case 0x23: /* global.get */
         if (in->a >= m->nglobals) return verr(c, "unknown global %u", in->a);
@@ -429,21 +428,21 @@ static int validate_instr(vctx *c, const uw__instr *in) {
     case 0x24: /* global.set */
         if (in->a >= m->nglobals) return verr(c, "unknown global %u", in->a);
         if (!m->globals[in->a].type.mut) return verr(c, "global is immutable");
-        return pop_expect(c, m->globals[in->a].type.type, NULL);
+        return pop_expect(c, m->globals[in->a].type.type);
     case 0x25: /* table.get */
         TRY(need_table(c, in->a));
-        TRY(pop_expect(c, UW_I32, NULL));
+        TRY(pop_expect(c, UW_I32));
         return push_val(c, m->tables[in->a].reftype);
     case 0x26: /* table.set */
         TRY(need_table(c, in->a));
-        TRY(pop_expect(c, m->tables[in->a].reftype, NULL));
-        return pop_expect(c, UW_I32, NULL);
+        TRY(pop_expect(c, m->tables[in->a].reftype));
+        return pop_expect(c, UW_I32);
     case 0x3F: /* memory.size */
         TRY(need_mem(c, 0));
         return push_val(c, UW_I32);
     case 0x40: /* memory.grow */
         TRY(need_mem(c, 0));
-        TRY(pop_expect(c, UW_I32, NULL));
+        TRY(pop_expect(c, UW_I32));
         return push_val(c, UW_I32);
     case 0x41: return push_val(c, UW_I32);
     case 0x42: return push_val(c, UW_I64);
@@ -486,25 +485,25 @@ static int validate_instr(vctx *c, const uw__instr *in) {
         goto three_i32;
     case UW__OP_FC | 15: /* table.grow */
         TRY(need_table(c, in->a));
-        TRY(pop_expect(c, UW_I32, NULL));
-        TRY(pop_expect(c, m->tables[in->a].reftype, NULL));
+        TRY(pop_expect(c, UW_I32));
+        TRY(pop_expect(c, m->tables[in->a].reftype));
         return push_val(c, UW_I32);
     case UW__OP_FC | 16: /* table.size */
         TRY(need_table(c, in->a));
         return push_val(c, UW_I32);
     case UW__OP_FC | 17: /* table.fill */
         TRY(need_table(c, in->a));
-        TRY(pop_expect(c, UW_I32, NULL));
-        TRY(pop_expect(c, m->tables[in->a].reftype, NULL));
-        return pop_expect(c, UW_I32, NULL);
+        TRY(pop_expect(c, UW_I32));
+        TRY(pop_expect(c, m->tables[in->a].reftype));
+        return pop_expect(c, UW_I32);
     default:
         return uw__error(c->err, UMBRA_EWASM_MALFORMED, c->off, "illegal opcode 0x%x", in->op);
     }
 three_i32:
     /* memory.fill pops (i32 dest, i32 value, i32 len): all three are i32 as well. */
-    TRY(pop_expect(c, UW_I32, NULL));
-    TRY(pop_expect(c, UW_I32, NULL));
-    return pop_expect(c, UW_I32, NULL);
+    TRY(pop_expect(c, UW_I32));
+    TRY(pop_expect(c, UW_I32));
+    return pop_expect(c, UW_I32);
 }
 
 static int validate_func(vctx *c, uint32_t fi) {
