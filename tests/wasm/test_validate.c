@@ -18,6 +18,8 @@ typedef struct counts {
     int ok, total;
 } counts;
 
+static uint64_t g_ns, g_bytes; /* time spent in decode+validate, bytes fed to it */
+
 static int load_and_check(uw_engine *e, const char *path, uw_error *err) {
     uint8_t *data;
     size_t n;
@@ -25,8 +27,11 @@ static int load_and_check(uw_engine *e, const char *path, uw_error *err) {
     if (rc) fail_msg("cannot read %s: %s", path, umbra_strerror(rc));
     uw_module *m = NULL;
     memset(err, 0, sizeof *err);
+    uint64_t t0 = umbra_now_ns();
     rc = uw__decode(e, data, n, &m, err); /* takes ownership of data */
     if (!rc) rc = uw__validate(m, err);
+    g_ns += umbra_now_ns() - t0;
+    g_bytes += n;
     uw__module_destroy(m);
     return rc;
 }
@@ -104,7 +109,8 @@ static void spec_suite_decode_validate(void **state) {
         free(names[i]);
     }
     uw_engine_free(e);
-    printf("spec suite: %d scripts\n", nnames);
+    printf("spec suite: %d scripts; decode+validate of %llu bytes took %.1f ms\n", nnames,
+           (unsigned long long)g_bytes, g_ns / 1e6);
     int ok = valid.ok + malformed.ok + invalid.ok, total = valid.total + malformed.total + invalid.total;
     printf("vectors: wasm valid modules: %d/%d\n", valid.ok, valid.total);
     printf("vectors: wasm binary assert_malformed: %d/%d\n", malformed.ok, malformed.total);
