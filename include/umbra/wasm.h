@@ -280,6 +280,7 @@ typedef struct uw_export_info {
     uint8_t kind; /* uw_extern_kind */
     uint32_t index; /* in the module's index space of that kind */
 } uw_export_info;
+/* Counts, and the i-th import/export in module order (0 or UMBRA_ERANGE when i >= count). */
 UMBRA_API uint32_t uw_module_import_count(const uw_module *m);
 UMBRA_API int uw_module_import(const uw_module *m, uint32_t i, uw_import_info *out);
 UMBRA_API uint32_t uw_module_export_count(const uw_module *m);
