@@ -1138,7 +1138,10 @@ static int recv_data(us_conn *c, const uint8_t *pkt, size_t n, const void *from,
     if (h.stream != 0) {
         int err;
         s = peer_stream(c, h.stream, &retired, &err);
-        if (err) return err;
+        if (err) {
+            abort_close(c, err, now); /* authenticated: tell the peer */
+            return err;
+        }
         if (s) sp = &s->sp;
     }
     if (retired) {
@@ -1263,14 +1266,18 @@ int us__conn_recv_plain(us_conn *c, uint32_t stream_id, const uint8_t *pt, size_
     if (stream_id != 0) {
         s = peer_stream(c, stream_id, &retired, &err);
         if (err) {
-            fail(c, err);
+            if (c->tx.valid) abort_close(c, err, now);
+            else fail(c, err);
             return err;
         }
     }
     memcpy(c->pt, pt, n);
     int pid = us__paths_find(&c->paths, LOCAL0, 1, from, from_len);
     int rc = process_frames(c, s, stream_id, c->pt, n, pid, &ae, now);
-    if (rc) fail(c, rc);
+    if (rc) {
+        if (c->tx.valid) abort_close(c, rc, now);
+        else fail(c, rc);
+    }
     return rc;
 }
 

@@ -759,6 +759,37 @@ static void test_client_auth(void **st) {
     umbra_identity_free(mallory);
 }
 
+/* an authenticated peer that breaks the rules is closed with the reason (§3, §6.4) */
+static void test_violations(void **st) {
+    (void)st;
+    for (int k = 0; k < 3; k++) {
+        sim s;
+        sim_init(&s, 60 + (uint64_t)k);
+        sim_connect(&s);
+        assert_true(run_until(&s, both_connected, 5000 * MS));
+        uint8_t f[64];
+        int n, want;
+        if (k == 0) { /* beyond the stream window */
+            n = us__frame_stream(f, sizeof f, 1, US_INITIAL_MAX_STREAM_DATA, (const uint8_t *)"x", 1, 0);
+            want = UMBRA_EFLOW;
+            assert_int_equal(us__conn_recv_plain(s.srv, 1, f, (size_t)n, s.caddr, s.caddr_len, s.now), want);
+        } else if (k == 1) { /* STREAM in the control space */
+            n = us__frame_stream(f, sizeof f, 1, 0, (const uint8_t *)"x", 1, 0);
+            want = UMBRA_EPROTO;
+            assert_int_equal(us__conn_recv_plain(s.srv, 0, f, (size_t)n, s.caddr, s.caddr_len, s.now), want);
+        } else { /* a server-initiated stream id from the client */
+            n = us__frame_stream(f, sizeof f, 2, 0, (const uint8_t *)"x", 1, 0);
+            want = UMBRA_EPROTO;
+            assert_int_equal(us__conn_recv_plain(s.srv, 2, f, (size_t)n, s.caddr, s.caddr_len, s.now), want);
+        }
+        assert_int_equal(us_conn_error(s.srv), want);
+        /* the CLOSE carries the reason to the client */
+        assert_true(run_until(&s, cli_closed, 5000 * MS));
+        assert_int_equal(us_conn_error(s.cli), want);
+        sim_free(&s);
+    }
+}
+
 static void test_abort_close(void **st) {
     (void)st;
     sim s;
@@ -790,6 +821,7 @@ int main(void) {
         cmocka_unit_test(test_retry),
         cmocka_unit_test(test_resumption),
         cmocka_unit_test(test_client_auth),
+        cmocka_unit_test(test_violations),
         cmocka_unit_test(test_lossy_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
