@@ -272,6 +272,10 @@ UMBRA_API int us_session_write(us_session *s, uint32_t id, const void *data, siz
 UMBRA_API long us_session_writable(us_session *s, uint32_t id);
 /* Graceful (code 0) or aborting close; on_closed follows. */
 UMBRA_API int us_session_close(us_session *s, int code);
+/* Back-pressure: while paused, received data stays in the session (the peer runs out of
+ * flow-control credit and stops) and on_data is not called; unpausing delivers what is
+ * buffered. */
+UMBRA_API void us_session_pause(us_session *s, int paused);
 /* The underlying connection (read-only use: stats, state). */
 UMBRA_API us_conn *us_session_conn(us_session *s);
 UMBRA_API void us_session_set_user(us_session *s, void *user);

@@ -21,6 +21,8 @@
 int cli_session_main(const char *cmd, int argc, char **argv, int is_server);
 
 #define CHUNK 65536
+#define OUT_HIGH (8u << 20)   /* pause the session above this much unwritten output */
+#define OUT_LOW (2u << 20)    /* resume below this */
 
 typedef struct bridge bridge;
 
@@ -36,6 +38,7 @@ typedef struct app {
     int listener_open;
     bridge *bridges;
     int exit_code, done, connected_once;
+    size_t out_bytes;             /* bytes queued for local writers (stdout, sockets) */
     const char *ticket_file;
     umbra_peer_key *allowed;      /* listen --allow */
     int nallowed;
@@ -92,6 +95,21 @@ typedef struct outw {
     uint8_t data[];
 } outw;
 
+/* Output back-pressure: the session stops delivering (and so stops granting flow-control
+ * credit) while too much is waiting for stdout or a local socket. */
+static void out_done(bridge *b, size_t n) {
+    app *a = b->a;
+    a->out_bytes -= n;
+    if (a->out_bytes < OUT_LOW)
+        for (bridge *x = a->bridges; x; x = x->next)
+            if (x->s) us_session_pause(x->s, 0);
+}
+
+static void out_queued(bridge *b, size_t n) {
+    b->a->out_bytes += n;
+    if (b->a->out_bytes > OUT_HIGH && b->s) us_session_pause(b->s, 1);
+}
+
 /* stdout writes run on the threadpool: only one at a time, in order */
 static outw *out_head, *out_tail;
 static int out_busy;
@@ -122,6 +140,7 @@ static void on_stdout_written(uv_fs_t *req) {
     out_head = o->next;
     if (!out_head) out_tail = NULL;
     b->out_pending--;
+    out_done(b, o->n);
     free(o);
     stdout_next(loop);
     check_done(b->a);
@@ -132,6 +151,7 @@ static void on_tcp_out_written(uv_write_t *req, int status) {
     bridge *b = o->b;
     (void)status;
     b->out_pending--;
+    out_done(b, o->n);
     free(o);
 }
 
@@ -144,6 +164,7 @@ static void local_write(bridge *b, const uint8_t *d, size_t n) {
     o->off = 0;
     o->next = NULL;
     b->out_pending++;
+    out_queued(b, n);
     if (b->is_pipe) {
         if (out_tail) out_tail->next = o;
         else out_head = o;
@@ -154,10 +175,12 @@ static void local_write(bridge *b, const uint8_t *d, size_t n) {
         uv_buf_t buf = uv_buf_init((char *)o->data, (unsigned)n);
         if (uv_write(&o->w, (uv_stream_t *)b->tcp, &buf, 1, on_tcp_out_written) < 0) {
             b->out_pending--;
+            out_done(b, n);
             free(o);
         }
     } else {
         b->out_pending--;
+        out_done(b, n);
         free(o);
     }
 }

@@ -23,7 +23,7 @@ struct us_session {
     us__frame_reader fr;
     uint8_t addr[US_ADDR_MAX];  /* peer sockaddr image */
     size_t addr_len;
-    int reported, want_writable, dead, in_flush;
+    int reported, want_writable, dead, in_flush, paused;
     void *user;
     us_session *next;
 };
@@ -163,7 +163,7 @@ static int tcp_send(us_session *s, const uint8_t *p, size_t n) {
 static void deliver(us_session *s) {
     us_endpoint *e = s->e;
     uint32_t id;
-    while (!s->dead && s->c && us_conn_next_readable(s->c, &id)) {
+    while (!s->dead && !s->paused && s->c && us_conn_next_readable(s->c, &id)) {
         int fin = 0;
         int n = us_stream_read(s->c, id, e->rbuf, sizeof e->rbuf, &fin);
         if (n > 0) {
@@ -720,6 +720,16 @@ int us_session_close(us_session *s, int code) {
     session_flush(s);
     endpoint_arm(e);
     return rc;
+}
+
+void us_session_pause(us_session *s, int paused) {
+    if (!s || s->dead) return;
+    s->paused = paused ? 1 : 0;
+    if (!paused && !s->in_flush && s->c) {
+        us_endpoint *e = s->e;
+        session_flush(s);
+        endpoint_arm(e);
+    }
 }
 
 us_conn *us_session_conn(us_session *s) { return s ? s->c : NULL; }
