@@ -423,6 +423,31 @@ static void test_lossy_transfer(void **st) {
     sim_free(&s);
 }
 
+/* volume: hundreds of MiB through a link that drops, duplicates, reorders and corrupts
+ * 1 % each (light enough for the congestion controller to keep its rate) */
+static void test_bulk_transfer(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 70);
+    s.drop_pct = 1;
+    s.dup_pct = 1;
+    s.reorder_pct = 5;
+    s.corrupt_pct = 1;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 30000 * MS));
+    uint64_t bytes = big_size(256ull << 20, 16ull << 20);
+    do_transfer(&s, bytes, 36000000 * MS);
+    us_stats ss, cs;
+    us_conn_stats(s.srv, &ss);
+    us_conn_stats(s.cli, &cs);
+    printf("bulk transfer: %llu MiB intact (sha256 equal), %llu pkts, lost %llu, auth drops %llu, "
+           "replay drops %llu, virtual %.1f s\n",
+           (unsigned long long)(bytes >> 20), (unsigned long long)cs.packets_sent,
+           (unsigned long long)cs.lost_packets, (unsigned long long)ss.dropped_auth,
+           (unsigned long long)ss.dropped_replay, s.now / 1e9);
+    sim_free(&s);
+}
+
 static void test_lost_server_hello(void **st) {
     (void)st;
     sim s;
@@ -823,6 +848,7 @@ int main(void) {
         cmocka_unit_test(test_client_auth),
         cmocka_unit_test(test_violations),
         cmocka_unit_test(test_lossy_transfer),
+        cmocka_unit_test(test_bulk_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
