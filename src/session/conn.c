@@ -135,7 +135,7 @@ struct us_conn {
     uint64_t pacing_wake;
     uint32_t cur_max;             /* packet size limit of the us_conn_send call in progress */
     /* timers */
-    uint64_t last_recv, last_ae_sent, ae_outstanding, last_send;
+    uint64_t last_recv, last_ae_sent, ae_outstanding, last_send, loss_time;
     unsigned pto_count;
     /* close */
     uint8_t close_requested, close_pending;
@@ -786,8 +786,18 @@ static void detect_lost(us_conn *c, space *sp, stream *s, uint64_t now) {
         if (p->seq >= sp->largest_acked) break;
         /* RFC 9002 §6.1: packet threshold 3, time threshold 9/8 × rtt */
         if (sp->largest_acked - p->seq >= 3 || p->time + delay <= now) on_lost(c, sp, s, p, now);
+        else if (!c->loss_time || p->time + delay < c->loss_time)
+            c->loss_time = p->time + delay; /* RFC 9002 §6.1.2 loss timer */
     }
     space_pop_done(sp);
+}
+
+/* The loss timer fired: re-run detection in every space (RFC 9002 §6.2.1 order: the loss
+ * timer before the PTO). */
+static void on_loss_timer(us_conn *c, uint64_t now) {
+    c->loss_time = 0;
+    detect_lost(c, &c->sp0, NULL, now);
+    for (size_t j = 0; j < c->nstreams; j++) detect_lost(c, &c->streams[j]->sp, c->streams[j], now);
 }
 
 static void handle_ack(us_conn *c, const us__frame *f, uint64_t now) {
@@ -1763,7 +1773,8 @@ uint64_t us_conn_next_timeout(const us_conn *c) {
     if (c->state == US_STATE_CLOSING) return c->close_deadline < t ? c->close_deadline : t;
     MIN_T(c->last_recv + c->cfg.idle_timeout_ns);
     if (c->cfg.keepalive && c->state != US_STATE_HANDSHAKING) MIN_T(c->last_send + c->cfg.idle_timeout_ns / 3);
-    if (c->ae_outstanding) MIN_T(c->last_ae_sent + (pto_ns(c) << (c->pto_count < 16 ? c->pto_count : 16)));
+    if (c->loss_time) MIN_T(c->loss_time);
+    else if (c->ae_outstanding) MIN_T(c->last_ae_sent + (pto_ns(c) << (c->pto_count < 16 ? c->pto_count : 16)));
     if (c->sp0.ack_pending) MIN_T(c->sp0.ack_deadline);
     for (size_t i = 0; i < c->nstreams; i++)
         if (c->streams[i]->sp.ack_pending) MIN_T(c->streams[i]->sp.ack_deadline);
@@ -1797,7 +1808,8 @@ static void on_pto(us_conn *c, uint64_t now) {
         }
         space_pop_done(&s->sp);
     }
-    us__cc_on_timeout(&c->cc, now);
+    /* a single PTO is a probe, not congestion (RFC 9002 §6.2); repeated ones are */
+    if (c->pto_count >= 1) us__cc_on_timeout(&c->cc, now);
     if (c->pto_count < 16) c->pto_count++;
     c->ping_pending = 1;
     c->last_ae_sent = now;
@@ -1830,8 +1842,10 @@ void us_conn_on_timeout(us_conn *c, uint64_t now) {
         c->ping_pending = 1;
         c->last_send = now; /* one PING per interval even if it cannot leave yet */
     }
-    if (c->ae_outstanding &&
-        now >= c->last_ae_sent + (pto_ns(c) << (c->pto_count < 16 ? c->pto_count : 16)))
+    if (c->loss_time && now >= c->loss_time)
+        on_loss_timer(c, now);
+    else if (!c->loss_time && c->ae_outstanding &&
+             now >= c->last_ae_sent + (pto_ns(c) << (c->pto_count < 16 ? c->pto_count : 16)))
         on_pto(c, now);
     us__path_event ev;
     while (us__paths_poll(&c->paths, now, &ev) == 1) {
