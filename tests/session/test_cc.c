@@ -70,6 +70,8 @@ typedef struct {
     uint64_t t;
     uint64_t delivered_bytes, lost_pkts;
     uint32_t mss;
+    uint64_t app_rate;      /* 0 = always has data; else the application produces this B/s */
+    uint64_t app_next;      /* time the application has its next packet */
 } sim;
 
 static void sim_init(sim *s, uint64_t rate, uint64_t rtt, uint64_t qcap, uint32_t loss_pct) {
@@ -131,8 +133,13 @@ static void sim_run(sim *s, uint64_t until) {
             }
         }
         uint64_t when;
-        if (us__cc_can_send(&s->cc, s->mss, s->t, &when) == 0) {
+        if (s->app_rate && s->app_next > s->t) {
+            /* Nothing to send although the controller might allow it (draft-cheng §3.4). */
+            us__cc_on_app_limited(&s->cc);
+            when = s->app_next;
+        } else if (us__cc_can_send(&s->cc, s->mss, s->t, &when) == 0) {
             sim_send(s);
+            if (s->app_rate) s->app_next = s->t + (uint64_t)s->mss * SEC / s->app_rate;
             continue;
         }
         uint64_t next = when;
@@ -214,6 +221,37 @@ static void test_converges_various_links(void **state) {
         sim_free(s);
         free(s);
     }
+}
+
+/* An application sending at a quarter of the link rate for 50 round trips (far longer than
+ * the 10-round max filter) must not make the model forget the link's bandwidth: its samples
+ * are app-limited and may only raise the estimate (draft-cheng §3.4). */
+static void test_app_limited_keeps_estimate(void **state) {
+    (void)state;
+    sim *s = malloc(sizeof *s);
+    sim_init(s, 10000000, 40 * MS, 400000, 2);
+    sim_run(s, 4 * SEC);
+    us__cc_snapshot sn;
+    us__cc_snapshot_get(&s->cc, &sn);
+    assert_true(sn.btlbw >= 9000000);
+    s->app_rate = 2500000;
+    s->app_next = s->t;
+    uint64_t d0 = s->delivered_bytes;
+    sim_run(s, 6 * SEC);
+    us__cc_snapshot_get(&s->cc, &sn);
+    print_message("cc: app-limited at 2.5 MB/s for 2 s: btlbw=%llu pacing=%llu delivered=%llu B/s\n",
+                  (unsigned long long)sn.btlbw, (unsigned long long)sn.pacing_rate,
+                  (unsigned long long)((s->delivered_bytes - d0) / 2));
+    /* the app really was the limit (plus the window in flight at the switch) */
+    assert_true((s->delivered_bytes - d0) / 2 <= 3100000);
+    assert_true(sn.btlbw >= 9000000 && sn.btlbw <= 11000000);
+    /* Back to full demand: the link is used again at once (no new startup needed). */
+    s->app_rate = 0;
+    d0 = s->delivered_bytes;
+    sim_run(s, 7 * SEC);
+    assert_true(s->delivered_bytes - d0 >= 10000000ull * 85 / 100);
+    sim_free(s);
+    free(s);
 }
 
 static void test_pacing_spreads_sends(void **state) {
@@ -361,7 +399,7 @@ static void test_probe_rtt(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pacer_spacing),          cmocka_unit_test(test_converges_to_link),
-        cmocka_unit_test(test_converges_various_links),
+        cmocka_unit_test(test_converges_various_links), cmocka_unit_test(test_app_limited_keeps_estimate),
         cmocka_unit_test(test_pacing_spreads_sends),   cmocka_unit_test(test_loss_reduces_rate),
         cmocka_unit_test(test_timeout_and_bookkeeping), cmocka_unit_test(test_probe_rtt),
     };
