@@ -815,6 +815,41 @@ static void test_violations(void **st) {
     }
 }
 
+/* RESET_STREAM: the reader sees UMBRA_ERESET, other streams are unaffected */
+static void test_stream_reset(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 80);
+    s.drop_pct = 5;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    uint32_t a, b;
+    assert_int_equal(us_stream_open(s.cli, &a), 0);
+    assert_int_equal(us_stream_open(s.cli, &b), 0);
+    uint8_t buf[4096];
+    memset(buf, 'x', sizeof buf);
+    assert_int_equal(us_stream_write(s.cli, a, buf, sizeof buf, 0), (int)sizeof buf);
+    assert_int_equal(us_stream_reset(s.cli, a, 7), 0);
+    assert_int_equal(us_stream_write(s.cli, a, buf, 1, 0), UMBRA_ESTATE);
+    assert_int_equal(us_stream_write(s.cli, b, "ok", 2, 1), 2);
+    int saw_reset = 0, saw_b = 0;
+    for (int i = 0; i < 5000 && !(saw_reset && saw_b); i++) {
+        step(&s);
+        uint32_t id;
+        while (us_conn_next_readable(s.srv, &id)) {
+            int fin = 0;
+            int n = us_stream_read(s.srv, id, buf, sizeof buf, &fin);
+            if (id == a && n == UMBRA_ERESET) saw_reset = 1;
+            if (id == b && n == 2) saw_b = 1;
+            if (n < 0 || (n == 0 && fin)) break;
+        }
+    }
+    assert_true(saw_reset);
+    assert_true(saw_b);
+    assert_int_equal(us_conn_state(s.srv), US_STATE_CONNECTED);
+    sim_free(&s);
+}
+
 static void test_abort_close(void **st) {
     (void)st;
     sim s;
@@ -847,6 +882,7 @@ int main(void) {
         cmocka_unit_test(test_resumption),
         cmocka_unit_test(test_client_auth),
         cmocka_unit_test(test_violations),
+        cmocka_unit_test(test_stream_reset),
         cmocka_unit_test(test_lossy_transfer),
         cmocka_unit_test(test_bulk_transfer),
     };
