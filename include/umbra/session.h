@@ -104,6 +104,10 @@ typedef struct us_config {
     int require_client_auth;
     int (*authorize)(void *ud, const uint8_t sig_pk[US_SIG_PK_LEN]);
     void *authorize_ud;
+    /* us_endpoint (server) limits: sessions at once (further hellos are dropped) [1024];
+     * UDP handshakes in progress from which on every new client must pass a Retry [64] */
+    uint32_t max_sessions;
+    uint32_t retry_above;
     int no_pacing;                     /* disable the pacer (tests, TCP leg) [0] */
 } us_config;
 UMBRA_API void us_config_default(us_config *cfg);

@@ -43,6 +43,7 @@ struct us_endpoint {
     int port;
     uint8_t retry_key[32];
     uint8_t ticket_key[32];
+    size_t max_sessions, retry_above;
     us_ticket ticket;                 /* client: copy of cfg->ticket */
     struct { uint8_t id[16]; uint64_t expiry; } *seen;
     size_t nseen;
@@ -280,10 +281,23 @@ static void on_packet(us_endpoint *e, us_session *s, const uint8_t *p, size_t n,
         }
         if (!s) {
             if (type != US_PT_CLIENT_HELLO) return;
+            /* load limits: a full endpoint stays silent; many handshakes in progress make
+             * new clients prove their address first (Retry, PROTOCOL.md §9) */
+            size_t total = 0, hs = 0;
+            for (us_session *x = e->sessions; x; x = x->next) {
+                total++;
+                hs += x->c && us_conn_state(x->c) == US_STATE_HANDSHAKING;
+            }
+            if (total >= e->max_sessions) {
+                umbra_debug("session: %zu sessions, hello dropped", total);
+                return;
+            }
+            us_config cfg = e->cfg;
+            if (hs >= e->retry_above) cfg.require_retry = 1;
             uint8_t reply[64];
             size_t rl = 0;
             us_conn *c = NULL;
-            int rc = us_conn_accept(&e->cfg, p, n, from, fl, now, &c, reply, sizeof reply, &rl);
+            int rc = us_conn_accept(&cfg, p, n, from, fl, now, &c, reply, sizeof reply, &rl);
             if (rc) {
                 umbra_debug("session: hello refused: %s", umbra_strerror(rc));
                 if (rl && e->udp) {
@@ -478,11 +492,12 @@ int us_endpoint_new(void *loop, const us_config *cfg, int leg, const us_callback
         e->cfg.no_pacing = 1;
     }
     if (leg == US_LEG_TCP) e->cfg.require_retry = 0; /* the TCP handshake validated the address */
-    if (e->cfg.require_retry) {
-        if (cfg->retry_key) memcpy(e->retry_key, cfg->retry_key, 32);
-        else uc_random(e->retry_key, 32);
-        e->cfg.retry_key = e->retry_key;
-    }
+    if (cfg->retry_key) memcpy(e->retry_key, cfg->retry_key, 32);
+    else uc_random(e->retry_key, 32); /* also for Retry under load */
+    e->cfg.retry_key = e->retry_key;
+    e->max_sessions = cfg->max_sessions ? cfg->max_sessions : 1024;
+    e->retry_above = cfg->retry_above ? cfg->retry_above : 64;
+    if (leg == US_LEG_TCP) e->retry_above = SIZE_MAX;
     if (!e->cfg.ticket_key && !cfg->peer) {
         /* servers issue resumption tickets sealed with a per-process key (§10) */
         uc_random(e->ticket_key, 32);

@@ -170,12 +170,81 @@ static void test_udp_unreachable(void **st) { (void)st; run_case(US_LEG_UDP, 0, 
 static void test_tcp_unreachable(void **st) { (void)st; run_case(US_LEG_TCP, 0, 1, 1000, 0, UMBRA_EUNREACHABLE); }
 static void test_udp_rebind(void **st) { (void)st; run_case(US_LEG_UDP, 0, 0, leg_bytes() / 2, 1, 0); }
 
+/* endpoint limits: with max_sessions = 1 a second client gets no answer while the first
+ * session lives */
+typedef struct lim {
+    uv_loop_t loop;
+    int a_up, b_closed, b_err;
+    us_session *a;
+} lim;
+
+static void lim_a_session(us_session *s, void *ud) {
+    lim *l = ud;
+    l->a_up = 1;
+    l->a = s;
+}
+static void lim_b_closed(us_session *s, int err, void *ud) {
+    lim *l = ud;
+    (void)s;
+    l->b_closed = 1;
+    l->b_err = err;
+}
+static void lim_timer(uv_timer_t *t) { uv_stop(t->loop); }
+
+static void test_udp_max_sessions(void **st) {
+    (void)st;
+    lim l;
+    memset(&l, 0, sizeof l);
+    assert_int_equal(uv_loop_init(&l.loop), 0);
+    umbra_identity *id;
+    assert_int_equal(umbra_identity_generate(&id), 0);
+    umbra_peer_key pk;
+    umbra_identity_public(id, &pk);
+    us_config scfg, ccfg;
+    us_config_default(&scfg);
+    us_config_default(&ccfg);
+    scfg.identity = id;
+    scfg.max_sessions = 1;
+    ccfg.peer = &pk;
+    ccfg.handshake_timeout_ns = 1000000000ull;
+    us_endpoint *srv, *ca, *cb;
+    us_callbacks none = {0};
+    us_callbacks acb = {lim_a_session, NULL, NULL, NULL};
+    us_callbacks bcb = {NULL, NULL, NULL, lim_b_closed};
+    assert_int_equal(us_endpoint_new(&l.loop, &scfg, US_LEG_UDP, &none, &l, &srv), 0);
+    assert_int_equal(us_endpoint_listen(srv, "127.0.0.1", 0), 0);
+    assert_int_equal(us_endpoint_new(&l.loop, &ccfg, US_LEG_UDP, &acb, &l, &ca), 0);
+    assert_int_equal(us_endpoint_new(&l.loop, &ccfg, US_LEG_UDP, &bcb, &l, &cb), 0);
+    assert_int_equal(us_endpoint_connect(ca, "127.0.0.1", us_endpoint_port(srv), NULL), 0);
+    uv_timer_t t;
+    uv_timer_init(&l.loop, &t);
+    for (int i = 0; i < 100 && !l.a_up; i++) {
+        uv_timer_start(&t, lim_timer, 20, 0);
+        uv_run(&l.loop, UV_RUN_DEFAULT);
+    }
+    assert_true(l.a_up);
+    assert_int_equal(us_endpoint_connect(cb, "127.0.0.1", us_endpoint_port(srv), NULL), 0);
+    for (int i = 0; i < 300 && !l.b_closed; i++) {
+        uv_timer_start(&t, lim_timer, 20, 0);
+        uv_run(&l.loop, UV_RUN_DEFAULT);
+    }
+    assert_true(l.b_closed);
+    assert_int_equal(l.b_err, UMBRA_EUNREACHABLE);
+    us_endpoint_free(ca);
+    us_endpoint_free(cb);
+    us_endpoint_free(srv);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(&l.loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&l.loop), 0);
+    umbra_identity_free(id);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_udp_transfer),   cmocka_unit_test(test_tcp_transfer),
         cmocka_unit_test(test_udp_wrong_key),  cmocka_unit_test(test_tcp_wrong_key),
         cmocka_unit_test(test_udp_unreachable), cmocka_unit_test(test_tcp_unreachable),
-        cmocka_unit_test(test_udp_rebind),
+        cmocka_unit_test(test_udp_rebind),     cmocka_unit_test(test_udp_max_sessions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
