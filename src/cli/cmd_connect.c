@@ -412,6 +412,7 @@ static const char *explain(int err) {
     case UMBRA_EUNREACHABLE: return "peer unreachable (nothing listening, or no answer)";
     case UMBRA_EVERSION: return "version mismatch: the peer does not speak session protocol version 1";
     case UMBRA_ETIMEDOUT: return "the session timed out (peer went silent)";
+    case UMBRA_ESTATE: return "the peer is busy (a pipe-mode `umbra listen` serves one client)";
     case UMBRA_EPERM:
         return "the server requires an authorized client identity (connect with --auth; the server "
                "must --allow this node's `umbra id --peer-key`)";
