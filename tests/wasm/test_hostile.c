@@ -2,7 +2,9 @@
  *
  * Each module in tests/wasm/hostile/NAME.wat (compiled by cmake/wasm_tests.cmake into
  * $UMBRA_BUILD_DIR/wasm-hostile/) tries to take the host down: infinite loops (also in the
- * start function), memory and table bombs, deep recursion, giant data segments, fuel burn.
+ * start function), memory and table bombs, out-of-bounds accesses, deep recursion (also
+ * through a host function that re-enters the guest), giant data segments, fuel burn; some
+ * modules are built here in binary (pathological nesting, locals and br_table sizes).
  * Every test checks that the right limit stops it with the right trap kind, within a
  * bounded time, and that the host keeps working afterwards (all of it runs in this
  * process). Fuel must also be deterministic: the same program with the same fuel stops at
