@@ -1447,11 +1447,17 @@ static int ack_due(const space *sp, uint64_t now) {
     return sp->ack_pending >= 2 || (sp->ack_pending && now >= sp->ack_deadline);
 }
 
+/* Acks are due when two ack-eliciting packets arrived in ANY spaces together (one control
+ * packet then acknowledges every space), or when a space's ack delay expired. Counting per
+ * space would delay acks by the number of active streams. */
 static int any_ack_due(const us_conn *c, uint64_t now) {
+    unsigned total = c->sp0.ack_pending;
     if (ack_due(&c->sp0, now) || c->nracks) return 1;
-    for (size_t i = 0; i < c->nstreams; i++)
+    for (size_t i = 0; i < c->nstreams; i++) {
         if (ack_due(&c->streams[i]->sp, now)) return 1;
-    return 0;
+        total += c->streams[i]->sp.ack_pending;
+    }
+    return total >= 2;
 }
 
 static int put_ack(const space *sp, uint8_t *out, size_t cap) {

@@ -850,6 +850,61 @@ static void test_stream_reset(void **st) {
     sim_free(&s);
 }
 
+/* many concurrent streams share the connection (flow control, acks per space, fairness) */
+static void test_many_streams(void **st) {
+    (void)st;
+    enum { NS = 16 };
+    const size_t per = 2u << 20;
+    sim s;
+    sim_init(&s, 90);
+    s.drop_pct = 1;
+    s.reorder_pct = 5;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    uint32_t ids[NS];
+    size_t sent[NS] = {0}, got[NS] = {0};
+    int fins = 0;
+    for (int i = 0; i < NS; i++) assert_int_equal(us_stream_open(s.cli, &ids[i]), 0);
+    uint8_t buf[16384];
+    for (int it = 0; it < 2000000 && fins < NS; it++) {
+        for (int i = 0; i < NS; i++) {
+            while (sent[i] < per) {
+                size_t k = per - sent[i] < sizeof buf ? per - sent[i] : sizeof buf;
+                for (size_t j = 0; j < k; j++) buf[j] = (uint8_t)(ids[i] * 31 + sent[i] + j);
+                int w = us_stream_write(s.cli, ids[i], buf, k, sent[i] + k == per);
+                if (w <= 0) break;
+                sent[i] += (size_t)w;
+            }
+        }
+        uint32_t id;
+        while (us_conn_next_readable(s.srv, &id)) {
+            int fin = 0;
+            int n = us_stream_read(s.srv, id, buf, sizeof buf, &fin);
+            int i = (int)(id - 1) / 2;
+            assert_true(i >= 0 && i < NS);
+            if (n > 0) {
+                for (int j = 0; j < n; j++) assert_int_equal(buf[j], (uint8_t)(id * 31 + got[i] + (size_t)j));
+                got[i] += (size_t)n;
+            } else if (fin) {
+                fins++;
+            } else {
+                break;
+            }
+        }
+        if (!step(&s)) break;
+    }
+    for (int i = 0; i < NS; i++) assert_int_equal(got[i], per);
+    assert_int_equal(fins, NS);
+    us_stats cs;
+    us_conn_stats(s.cli, &cs);
+    printf("many streams: %d x %zu bytes, virtual %.2f s; client pkts %llu lost %llu retx %llu cwnd %llu "
+           "pacing %llu srtt %llu us\n",
+           NS, per, s.now / 1e9, (unsigned long long)cs.packets_sent, (unsigned long long)cs.lost_packets,
+           (unsigned long long)cs.retransmitted_bytes, (unsigned long long)cs.cwnd,
+           (unsigned long long)cs.pacing_rate, (unsigned long long)cs.srtt_ns / 1000);
+    sim_free(&s);
+}
+
 static void test_abort_close(void **st) {
     (void)st;
     sim s;
@@ -883,6 +938,7 @@ int main(void) {
         cmocka_unit_test(test_client_auth),
         cmocka_unit_test(test_violations),
         cmocka_unit_test(test_stream_reset),
+        cmocka_unit_test(test_many_streams),
         cmocka_unit_test(test_lossy_transfer),
         cmocka_unit_test(test_bulk_transfer),
     };
