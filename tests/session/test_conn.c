@@ -854,7 +854,7 @@ static void test_stream_reset(void **st) {
 static void test_many_streams(void **st) {
     (void)st;
     enum { NS = 16 };
-    const size_t per = 2u << 20;
+    const size_t per = (size_t)big_size(2u << 20, 256u << 10);
     sim s;
     sim_init(&s, 90);
     s.drop_pct = 1;
