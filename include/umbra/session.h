@@ -266,7 +266,8 @@ UMBRA_API int us_endpoint_port(const us_endpoint *e);
  * on_closed with an error (UMBRA_EUNREACHABLE, UMBRA_ETIMEDOUT, UMBRA_EVERSION, ...). */
 UMBRA_API int us_endpoint_connect(us_endpoint *e, const char *host, int port, us_session **out);
 /* Closes sockets and every session (abruptly); frees e after the loop has processed the
- * handle closes (the caller keeps running the loop). NULL is a no-op. */
+ * handle closes (the caller keeps running the loop). NULL is a no-op. Must not be called
+ * from inside one of e's callbacks (stop the loop, then free). */
 UMBRA_API void us_endpoint_free(us_endpoint *e);
 
 /* Stream operations on a running session; they flush packets immediately. Same contracts
