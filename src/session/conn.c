@@ -745,7 +745,6 @@ static void on_acked(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now
         if (p->fin) s->fin_acked = 1, s->fin_lost = 0;
         if (p->reset) s->reset_acked = 1;
     }
-    (void)sp;
 }
 
 static void on_lost(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now) {
@@ -770,7 +769,6 @@ static void on_lost(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now)
         if (p->ctl & CTL_TICKET) c->ticket_pending = 1;
         if (p->ctl & CTL_AUTH) c->auth_pending = 1;
     }
-    (void)sp;
 }
 
 static void detect_lost(us_conn *c, space *sp, stream *s, uint64_t now) {
@@ -1791,26 +1789,20 @@ uint64_t us_conn_next_timeout(const us_conn *c) {
 }
 
 static void on_pto(us_conn *c, uint64_t now) {
-    /* RFC 9002 §6.2 probe timeout: everything in flight for a PTO is declared lost
-     * (frames are re-queued); with nothing to retransmit a PING probes. */
+    /* RFC 9002 §6.2 probe timeout: everything in flight for a PTO is declared lost (its
+     * frames are re-queued) and a PING goes out too, so the peer acknowledges at once even
+     * when the lost packets carried nothing to re-send. */
     uint64_t pto = pto_ns(c);
-    int any = 0;
     for (size_t i = c->sp0.head; i < c->sp0.n; i++) {
         sent_pkt *p = &c->sp0.sent[i];
-        if (!p->done && p->time + pto <= now) {
-            on_lost(c, &c->sp0, NULL, p, now);
-            any = 1;
-        }
+        if (!p->done && p->time + pto <= now) on_lost(c, &c->sp0, NULL, p, now);
     }
     space_pop_done(&c->sp0);
     for (size_t j = 0; j < c->nstreams; j++) {
         stream *s = c->streams[j];
         for (size_t i = s->sp.head; i < s->sp.n; i++) {
             sent_pkt *p = &s->sp.sent[i];
-            if (!p->done && p->time + pto <= now) {
-                on_lost(c, &s->sp, s, p, now);
-                any = 1;
-            }
+            if (!p->done && p->time + pto <= now) on_lost(c, &s->sp, s, p, now);
         }
         space_pop_done(&s->sp);
     }
@@ -1819,7 +1811,6 @@ static void on_pto(us_conn *c, uint64_t now) {
     if (c->pto_count < 16) c->pto_count++;
     c->ping_pending = 1;
     c->last_ae_sent = now;
-    (void)any;
 }
 
 void us_conn_on_timeout(us_conn *c, uint64_t now) {
