@@ -109,6 +109,11 @@ typedef struct us_config {
     uint32_t max_sessions;
     uint32_t retry_above;
     int no_pacing;                     /* disable the pacer (tests, TCP leg) [0] */
+    /* Send ClientHello / ServerHello as HandshakeFragment datagrams of at most 1200 bytes
+     * (PROTOCOL.md §2.6) instead of one large packet [0]. The UDP leg of us_endpoint sets it
+     * on clients, and on a server for hellos that arrived in fragments. A server fed a
+     * reassembled ClientHello through us_conn_accept() should set it too. */
+    int fragment_hellos;
 } us_config;
 UMBRA_API void us_config_default(us_config *cfg);
 
@@ -142,7 +147,7 @@ UMBRA_API int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n,
                              size_t reply_cap, size_t *reply_len);
 
 /* Demultiplexing helper for servers: the connection id a packet is routed by (a data
- * packet's dcid, a ClientHello's cid_c). Returns the packet type (> 0) and writes cid, or
+ * packet's dcid, a ClientHello's or HandshakeFragment's cid_c). Returns the packet type (> 0) and writes cid, or
  * UMBRA_EMALFORMED. */
 UMBRA_API int us_packet_route(const uint8_t *pkt, size_t n, uint8_t cid[US_CID_LEN]);
 /* The connection ids by which a server routes packets to `c` (its own cid and the

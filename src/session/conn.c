@@ -94,6 +94,8 @@ struct us_conn {
     uint8_t esk[32];
     uint8_t ss_s[32];
     uint8_t hello_pending, got_retry;
+    size_t hello_off;      /* fragmented hellos (§2.6): next offset to send */
+    us__reasm sh_reasm;    /* client: ServerHello fragments received so far */
     unsigned hello_tries;
     uint64_t hello_deadline, hs_deadline;
     int aead;
@@ -530,7 +532,7 @@ int us_packet_route(const uint8_t *pkt, size_t n, uint8_t cid[US_CID_LEN]) {
         memcpy(cid, pkt + 4, US_CID_LEN);
         return pkt[0];
     }
-    if (pkt[0] == US_PT_CLIENT_HELLO) {
+    if (pkt[0] == US_PT_CLIENT_HELLO || pkt[0] == US_PT_HS_FRAGMENT) {
         memcpy(cid, pkt + 5, US_CID_LEN);
         return pkt[0];
     }
@@ -670,7 +672,9 @@ int us_conn_accept(const us_config *cfg, const uint8_t *pkt, size_t n, const voi
     int pid = us__paths_add(&c->paths, LOCAL0, 1, from, from_len, now);
     if (pid < 0) { rc = pid; goto fail; }
     us__paths_set_primary(&c->paths, pid);
-    us__paths_on_recv(&c->paths, pid, n, now);
+    /* anti-amplification budget (§2.6, §7): a fragmented hello arrived as 1200-byte datagrams */
+    size_t rx = cfg->fragment_hellos ? (n + US_FRAG_DATA_MAX - 1) / US_FRAG_DATA_MAX * US_FRAG_DGRAM_MAX : n;
+    us__paths_on_recv(&c->paths, pid, rx, now);
     if (addr_validated) us__paths_set_validated(&c->paths, pid, now);
     c->tx_path = pid;
     uint8_t ss_e[32], th[32];
@@ -1289,6 +1293,36 @@ int us__conn_recv_plain(us_conn *c, uint32_t stream_id, const uint8_t *pt, size_
     return rc;
 }
 
+/* HandshakeFragment (§2.6). Client: ServerHello fragments are reassembled in a fixed buffer
+ * and the complete message takes the ServerHello path. Server: a ClientHello fragment for
+ * this connection means the client is retransmitting (it has not seen our ServerHello):
+ * the bytes raise the anti-amplification budget and the fragment at offset 0 (sent first in
+ * every round) makes us resend the ServerHello once per round. */
+static int recv_fragment(us_conn *c, const uint8_t *pkt, size_t n, const void *from, size_t from_len,
+                         uint64_t now) {
+    us__frag f;
+    if (c->state != US_STATE_HANDSHAKING || us__frag_decode(&f, pkt, n) != 0) {
+        c->st.dropped_malformed++;
+        return 0;
+    }
+    if (c->is_server) {
+        if (f.msg != US_PT_CLIENT_HELLO || !c->hello || memcmp(f.cid, c->cid_peer, US_CID_LEN) != 0) return 0;
+        int pid = us__paths_find(&c->paths, LOCAL0, 1, from, from_len);
+        if (pid >= 0) us__paths_on_recv(&c->paths, pid, n, now);
+        if (f.offset == 0) {
+            c->hello_pending = 1;
+            c->hello_off = 0;
+        }
+        return 0;
+    }
+    if (f.msg != US_PT_SERVER_HELLO || memcmp(f.cid, c->cid_own, US_CID_LEN) != 0) return 0;
+    if (!c->sh_reasm.used) us__reasm_start(&c->sh_reasm, &f, now);
+    int done = us__reasm_add(&c->sh_reasm, &f);
+    if (done != 1) return 0;
+    c->sh_reasm.used = 0;
+    return client_on_server_hello(c, c->sh_reasm.buf, c->sh_reasm.total, now);
+}
+
 int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, size_t from_len,
                  uint64_t now) {
     if (!c || !pkt || !from || from_len == 0 || from_len > US_ADDR_MAX) return UMBRA_EINVAL;
@@ -1311,7 +1345,11 @@ int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, siz
             int pid = us__paths_find(&c->paths, LOCAL0, 1, from, from_len);
             if (pid >= 0) us__paths_on_recv(&c->paths, pid, n, now);
             c->hello_pending = 1; /* the client lost our ServerHello: resend it */
+            c->hello_off = 0;
         }
+        break;
+    case US_PT_HS_FRAGMENT:
+        rc = recv_fragment(c, pkt, n, from, from_len, now);
         break;
     case US_PT_VERSION_NEG:
         if (!c->is_server && c->state == US_STATE_HANDSHAKING) {
@@ -1343,6 +1381,7 @@ int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, siz
             c->hello = h;
             c->hello_len = US_CLIENT_HELLO_MIN + tl;
             c->hello_pending = 1;
+            c->hello_off = 0;
             c->got_retry = 1;
         }
         break;
@@ -1635,6 +1674,24 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
     if (cap < c->cfg.max_packet || cap < US_SERVER_HELLO_LEN) return UMBRA_ENOSPACE;
     c->cur_max = c->cfg.max_packet;
     /* handshake messages */
+    if (c->hello_pending && c->hello && c->cfg.fragment_hellos) {
+        /* §2.6: one fragment per call; a client pads each to 1200 bytes */
+        if (c->hello_off >= c->hello_len) c->hello_off = 0;
+        int k = us__frag_encode(buf, cap, c->hello, c->hello_len, c->hello_off,
+                                c->is_server ? 0 : US_FRAG_DGRAM_MAX);
+        if (k < 0) return k;
+        if (c->is_server && us__paths_send_allowance(&c->paths, c->tx_path) < (uint64_t)k) return 0;
+        c->hello_off += US_FRAG_DATA_MAX;
+        if (c->hello_off >= c->hello_len) {
+            c->hello_off = 0;
+            c->hello_pending = 0;
+        }
+        *len = (size_t)k;
+        us__paths_on_sent(&c->paths, c->tx_path, (size_t)k, now);
+        c->st.packets_sent++;
+        c->st.bytes_sent += (size_t)k;
+        return copy_addr(c, c->tx_path, to, to_len) ? 0 : 1;
+    }
     if (c->hello_pending && c->hello) {
         if (c->is_server && us__paths_send_allowance(&c->paths, c->tx_path) < c->hello_len) return 0;
         memcpy(buf, c->hello, c->hello_len);
@@ -1823,6 +1880,7 @@ void us_conn_on_timeout(us_conn *c, uint64_t now) {
         if (!c->is_server && now >= c->hello_deadline) {
             c->hello_tries++;
             c->hello_pending = 1;
+            c->hello_off = 0;
             c->hello_deadline = now + (HELLO_RTO_NS << (c->hello_tries < 6 ? c->hello_tries : 6));
         }
         return;

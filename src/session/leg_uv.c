@@ -47,6 +47,7 @@ struct us_endpoint {
     us_ticket ticket;                 /* client: copy of cfg->ticket */
     struct { uint8_t id[16]; uint64_t expiry; } *seen;
     size_t nseen;
+    us__reasm_table reasm;            /* UDP server: half-open ClientHello fragments (§2.6) */
     uint8_t rbuf[RECV_BUF];
     uint8_t sbuf[US_MAX_PACKET + 4];
 };
@@ -274,13 +275,31 @@ static void on_packet(us_endpoint *e, us_session *s, const uint8_t *p, size_t n,
             if (!x->c) continue;
             us_conn_cids(x->c, own, hello);
             if ((type == US_PT_DATA && !memcmp(own, cid, US_CID_LEN)) ||
-                ((type == US_PT_CLIENT_HELLO || type == 0x11 /* 0-RTT */) && !memcmp(hello, cid, US_CID_LEN))) {
+                ((type == US_PT_CLIENT_HELLO || type == US_PT_HS_FRAGMENT || type == US_PT_EARLY) && !memcmp(hello, cid, US_CID_LEN))) {
                 s = x;
                 break;
             }
         }
         if (!s) {
-            if (type != US_PT_CLIENT_HELLO) return;
+            if (type != US_PT_CLIENT_HELLO && type != US_PT_HS_FRAGMENT) return;
+            int fragmented = type == US_PT_HS_FRAGMENT;
+            if (fragmented) {
+                /* reassemble in the endpoint's bounded table before any other work */
+                if (!e->reasm.e && us__reasm_table_init(&e->reasm, 0) != 0) return;
+                const uint8_t *whole;
+                size_t wl;
+                uint8_t fcid[US_CID_LEN];
+                int frc = us__reasm_table_input(&e->reasm, p, n, from, fl, now, &whole, &wl, fcid);
+                if (frc == UMBRA_EVERSION && e->udp) {
+                    uint8_t vn[32];
+                    int k = us__version_neg_encode(vn, sizeof vn, fcid);
+                    uv_buf_t b = uv_buf_init((char *)vn, (unsigned)(k > 0 ? k : 0));
+                    if (k > 0) uv_udp_try_send(e->udp, &b, 1, from);
+                }
+                if (frc != 1) return;
+                p = whole;
+                n = wl;
+            }
             /* load limits: a full endpoint stays silent; many handshakes in progress make
              * new clients prove their address first (Retry, PROTOCOL.md §9) */
             size_t total = 0, hs = 0;
@@ -294,6 +313,7 @@ static void on_packet(us_endpoint *e, us_session *s, const uint8_t *p, size_t n,
             }
             us_config cfg = e->cfg;
             if (hs >= e->retry_above) cfg.require_retry = 1;
+            cfg.fragment_hellos = fragmented; /* answer in the form the client used */
             uint8_t reply[64];
             size_t rl = 0;
             us_conn *c = NULL;
@@ -498,6 +518,7 @@ int us_endpoint_new(void *loop, const us_config *cfg, int leg, const us_callback
     e->max_sessions = cfg->max_sessions ? cfg->max_sessions : 1024;
     e->retry_above = cfg->retry_above ? cfg->retry_above : 64;
     if (leg == US_LEG_TCP) e->retry_above = SIZE_MAX;
+    e->cfg.fragment_hellos = leg == US_LEG_UDP; /* §2.6: hellos in 1200-byte datagrams */
     if (!e->cfg.ticket_key && !cfg->peer) {
         /* servers issue resumption tickets sealed with a per-process key (§10) */
         uc_random(e->ticket_key, 32);
@@ -672,6 +693,7 @@ int us_endpoint_rebind(us_endpoint *e) {
 
 static void endpoint_release(us_endpoint *e) {
     umbra_free(e->seen);
+    us__reasm_table_free(&e->reasm);
     umbra_wipe(e, sizeof *e);
     umbra_free(e);
 }

@@ -16,6 +16,7 @@
 /* ---- packet types (PROTOCOL.md §2) ---- */
 #define US_PT_CLIENT_HELLO 0x01
 #define US_PT_SERVER_HELLO 0x02
+#define US_PT_HS_FRAGMENT 0x03 /* HandshakeFragment (§2.6) */
 #define US_PT_RETRY 0x04
 #define US_PT_VERSION_NEG 0x05
 #define US_PT_DATA 0x10
@@ -95,6 +96,71 @@ int us__server_hello_decode(us__server_hello *sh, const uint8_t *p, size_t n);
 int us__version_neg_encode(uint8_t *out, size_t cap, const uint8_t cid[US_CID_LEN]);
 int us__version_neg_decode(const uint8_t *p, size_t n, uint8_t cid[US_CID_LEN], uint32_t *vers,
                            size_t max);
+
+/* ---- HandshakeFragment (§2.6) and reassembly (frag.c) ---- */
+#define US_FRAG_HDR_LEN 20
+#define US_FRAG_DGRAM_MAX 1200                                   /* every fragment datagram */
+#define US_FRAG_DATA_MAX (US_FRAG_DGRAM_MAX - US_FRAG_HDR_LEN)   /* 1180 */
+#define US_HELLO_MAX (US_CLIENT_HELLO_MIN + US_TOKEN_MAX)        /* largest ClientHello */
+#define US_REASM_TIMEOUT_NS 3000000000ull                        /* half-open reassembly life */
+#define US_REASM_DEFAULT_CAP 64                                  /* per server */
+
+typedef struct us__frag {
+    uint32_t version;
+    uint8_t cid[US_CID_LEN];  /* cid_c of the handshake */
+    uint8_t msg;              /* US_PT_CLIENT_HELLO or US_PT_SERVER_HELLO */
+    uint16_t total, offset, len;
+    const uint8_t *data;      /* points into the parsed datagram */
+} us__frag;
+/* Strict parse of one HandshakeFragment datagram (§2.6): limits on total/offset/len, zero
+ * padding, ClientHello fragments exactly US_FRAG_DGRAM_MAX bytes. Returns 0,
+ * UMBRA_EVERSION (version and cid filled) or UMBRA_EMALFORMED / UMBRA_ETRUNCATED. */
+int us__frag_decode(us__frag *f, const uint8_t *p, size_t n);
+/* Writes the fragment of `msg` (the whole hello, msg[0] is its type, cid_c at msg+5)
+ * starting at `off`: min(US_FRAG_DATA_MAX, n - off) bytes of data, zero-padded to `pad_to`
+ * bytes when pad_to is larger (ClientHello: US_FRAG_DGRAM_MAX). Returns the datagram
+ * length, or UMBRA_ENOSPACE / UMBRA_EINVAL. */
+int us__frag_encode(uint8_t *out, size_t cap, const uint8_t *msg, size_t n, size_t off, size_t pad_to);
+
+/* One message being reassembled. Fixed size (no allocation); bytes are kept first-come
+ * (an overlapping fragment never rewrites data already held). */
+typedef struct us__reasm {
+    uint8_t used, msg;
+    uint16_t total;
+    size_t have;                               /* distinct bytes held */
+    uint8_t cid[US_CID_LEN];
+    uint8_t addr[US_ADDR_MAX];
+    size_t addr_len;
+    uint64_t started;
+    uint8_t bits[(US_SERVER_HELLO_LEN + 7) / 8];
+    uint8_t buf[US_SERVER_HELLO_LEN];
+} us__reasm;
+/* Starts an empty reassembly for f's message. */
+void us__reasm_start(us__reasm *r, const us__frag *f, uint64_t now);
+/* Adds a fragment of the same message (same msg and total, else UMBRA_EMALFORMED).
+ * Returns 1 when the message is complete (r->buf[0..total)), else 0. */
+int us__reasm_add(us__reasm *r, const us__frag *f);
+
+/* Server-side table of half-open ClientHello reassemblies, keyed by (cid_c, address): at
+ * most `cap` entries (allocated once), each expiring US_REASM_TIMEOUT_NS after its first
+ * fragment; a new attempt when full takes an expired entry, else the oldest. Memory is
+ * therefore cap * sizeof(us__reasm) whatever arrives. */
+typedef struct us__reasm_table {
+    us__reasm *e;
+    size_t cap;
+    uint64_t evicted, completed;   /* counters for tests and logs */
+} us__reasm_table;
+/* cap 0 = US_REASM_DEFAULT_CAP. UMBRA_ENOMEM. */
+int us__reasm_table_init(us__reasm_table *t, size_t cap);
+void us__reasm_table_free(us__reasm_table *t);
+/* Feeds one datagram that is a ClientHello fragment. Returns 1 with msg and len = the whole
+ * ClientHello (valid until the next call; the entry is released), 0 when stored or a
+ * duplicate, UMBRA_EVERSION (cid filled: answer VersionNegotiation), UMBRA_EMALFORMED. */
+int us__reasm_table_input(us__reasm_table *t, const uint8_t *p, size_t n, const void *from,
+                          size_t from_len, uint64_t now, const uint8_t **msg, size_t *len,
+                          uint8_t cid[US_CID_LEN]);
+/* Entries in use that have not expired at `now`. */
+size_t us__reasm_table_live(const us__reasm_table *t, uint64_t now);
 
 /* ---- key schedule (§4.2) ---- */
 /* HKDF-Expand-Label with the "umbra1 " prefix. outlen <= 255. */
