@@ -235,7 +235,7 @@ static void *fake_vn(void *arg) {
     struct pollfd pfd = {fd, POLLIN, 0};
     if (poll(&pfd, 1, 10000) <= 0) return NULL;
     ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-    if (n < 13 || buf[0] != 0x01) return NULL;
+    if (n < 13 || (buf[0] != 0x01 && buf[0] != 0x03)) return NULL; /* ClientHello or its fragment */
     uint8_t vn[18] = {0x05, 0, 0, 0, 0};
     memcpy(vn + 5, buf + 5, 8);
     vn[13] = 1;
