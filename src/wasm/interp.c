@@ -86,6 +86,8 @@ static inline uint64_t rotr64(uint64_t x, uint64_t k) {
 }
 
 static const _Atomic uint64_t zero_epoch;
+/* Stand-in for instances without a memory: size 0, so every access traps. */
+static uw_memory no_memory;
 
 static inline uint64_t fuel_units(uint64_t n) {
     return (n + FUEL_BYTES_PER_UNIT - 1) / FUEL_BYTES_PER_UNIT;
@@ -216,9 +218,9 @@ static int run(uw__exec *ex, uw_func *entry, uint64_t *fp, const void *const **t
 
 #define RELOAD_MEM()                                                                       \
     do {                                                                                   \
-        M = inst->mem;                                                                     \
-        mbase = M ? M->base : NULL;                                                        \
-        msize = M ? M->size : 0;                                                           \
+        M = inst->mem ? inst->mem : &no_memory;                                            \
+        mbase = M->base;                                                                   \
+        msize = M->size;                                                                   \
     } while (0)
 #define NEXT goto *pc->h
 #define TRAP(k)                                                                            \
@@ -651,7 +653,7 @@ L_MEMORY_SIZE:
     NEXT;
 L_MEMORY_GROW : {
     uint32_t delta = (uint32_t)S(2);
-    int64_t r = M ? uw__mem_grow(M, delta) : -1;
+    int64_t r = inst->mem ? uw__mem_grow(M, delta) : -1;
     RELOAD_MEM();
     S(1) = (uint32_t)r;
     pc += 3;
@@ -846,8 +848,12 @@ do_ret : {
     uw__frame *fr = &frames[--depth];
     pc = fr->ret_pc;
     fp = fr->fp;
-    inst = fr->inst;
-    RELOAD_MEM();
+    if (UNLIKELY(fr->inst != inst)) {
+        inst = fr->inst;
+        RELOAD_MEM();
+    } else {
+        msize = M->size; /* the callee may have grown the memory; the base never moves */
+    }
     NEXT;
 }
 L_CALL : {
