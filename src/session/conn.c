@@ -91,11 +91,11 @@ struct us_conn {
     /* handshake */
     uint8_t *hello;        /* client: ClientHello; server: ServerHello (for resending) */
     size_t hello_len;
-    uint8_t esk[32];
+    uc_xwing_dk edk;       /* client: the ephemeral X-Wing key, expanded once (§4.1) */
     uint8_t ss_s[32];
     uint8_t hello_pending, got_retry;
     size_t hello_off;      /* fragmented hellos (§2.6): next offset to send */
-    us__reasm sh_reasm;    /* client: ServerHello fragments received so far */
+    us__reasm *sh_reasm;   /* client: ServerHello fragments received so far (on demand) */
     unsigned hello_tries;
     uint64_t hello_deadline, hs_deadline;
     int aead;
@@ -414,6 +414,8 @@ void us_conn_free(us_conn *c) {
     us__keys_clear(&c->rx_prev);
     us__keys_clear(&c->early);
     umbra_free(c->hello);
+    umbra_free(c->sh_reasm);
+    uc_xwing_dk_wipe(&c->edk);
     umbra_wipe(c, sizeof *c);
     umbra_free(c);
 }
@@ -485,7 +487,12 @@ int us_conn_new_client(const us_config *cfg, const void *peer_addr, size_t addr_
     /* ct_s: implicit authentication of the pinned server (PROTOCOL.md §4.1) */
     rc = uc_xwing_encaps(h + 77, c->ss_s, c->peer.xwing_pk);
     if (rc) goto fail;
-    rc = uc_xwing_keypair(epk, c->esk);
+    /* the ephemeral key is expanded once: uc_xwing_keypair() followed by uc_xwing_decaps()
+     * would derive the ML-KEM key pair from the seed twice */
+    uint8_t eseed[32];
+    uc_random(eseed, sizeof eseed);
+    rc = uc_xwing_dk_expand(&c->edk, epk, eseed);
+    umbra_wipe(eseed, sizeof eseed);
     if (rc) goto fail;
     memcpy(h + 1197, epk, sizeof epk);
     h[2413] = (uint8_t)(c->cfg.aeads & 3u);
@@ -555,7 +562,7 @@ static int install_keys(us_conn *c, const uint8_t th[32], const uint8_t ss_e[32]
     umbra_wipe(cap, 32);
     umbra_wipe(sap, 32);
     umbra_wipe(c->ss_s, 32);
-    umbra_wipe(c->esk, 32);
+    uc_xwing_dk_wipe(&c->edk);
     if (rc) return rc;
     /* RFC 9001 §6.6 limits, with a margin (PROTOCOL.md §5.3) */
     if (c->aead == US_AEAD_AES256GCM) {
@@ -1085,7 +1092,7 @@ static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint
     if (uc_compsig_verify(sh.sig, m, sizeof m, (const uint8_t *)SIG_CTX, strlen(SIG_CTX),
                           c->peer.compsig_pk) != 0)
         return UMBRA_EPEER_KEY;
-    int rc = uc_xwing_decaps(ss_e, sh.ct_e, c->esk);
+    int rc = uc_xwing_decaps_dk(ss_e, sh.ct_e, &c->edk);
     if (rc) return UMBRA_EHANDSHAKE;
     c->aead = sh.aead;
     memcpy(c->cid_peer, sh.cid_s, US_CID_LEN);
@@ -1316,11 +1323,20 @@ static int recv_fragment(us_conn *c, const uint8_t *pkt, size_t n, const void *f
         return 0;
     }
     if (f.msg != US_PT_SERVER_HELLO || memcmp(f.cid, c->cid_own, US_CID_LEN) != 0) return 0;
-    if (!c->sh_reasm.used) us__reasm_start(&c->sh_reasm, &f, now);
-    int done = us__reasm_add(&c->sh_reasm, &f);
+    if (!c->sh_reasm) {
+        c->sh_reasm = umbra_calloc(1, sizeof *c->sh_reasm);
+        if (!c->sh_reasm) return 0; /* as if lost; the next round retries */
+    }
+    if (!c->sh_reasm->used) us__reasm_start(c->sh_reasm, &f, now);
+    int done = us__reasm_add(c->sh_reasm, &f);
     if (done != 1) return 0;
-    c->sh_reasm.used = 0;
-    return client_on_server_hello(c, c->sh_reasm.buf, c->sh_reasm.total, now);
+    c->sh_reasm->used = 0;
+    int rc = client_on_server_hello(c, c->sh_reasm->buf, c->sh_reasm->total, now);
+    if (c->state != US_STATE_HANDSHAKING || rc) {
+        umbra_free(c->sh_reasm);
+        c->sh_reasm = NULL;
+    }
+    return rc;
 }
 
 int us_conn_recv(us_conn *c, const uint8_t *pkt, size_t n, const void *from, size_t from_len,

@@ -167,7 +167,7 @@ static void test_reasm_flood_bounded(void **st) {
     (void)st;
     us__reasm_table t;
     assert_int_equal(us__reasm_table_init(&t, 32), 0);
-    uint8_t h[US_HELLO_MAX], d[US_FRAG_DGRAM_MAX];
+    uint8_t h[US_SERVER_HELLO_LEN], d[US_FRAG_DGRAM_MAX];
     fake_hello(h, US_CLIENT_HELLO_MIN, US_PT_CLIENT_HELLO, 0);
     uint64_t now = 1000;
     for (uint32_t i = 0; i < 20000; i++) {
