@@ -274,6 +274,83 @@ static void test_frames(void **st) {
     tu_report("session frames", passed, nf);
 }
 
+/* ---- HandshakeFragment datagrams (§2.6) ---- */
+
+/* Patterned hellos: a plain ClientHello, one with a 24-byte token, a ServerHello. */
+static size_t frag_case(int i, uint8_t *msg) {
+    static const size_t len[3] = {US_CLIENT_HELLO_MIN, US_CLIENT_HELLO_MIN + 24, US_SERVER_HELLO_LEN};
+    pattern(msg, len[i], (uint8_t)(0x30 + i));
+    msg[0] = i < 2 ? US_PT_CLIENT_HELLO : US_PT_SERVER_HELLO;
+    return len[i];
+}
+
+static void test_fragments(void **st) {
+    (void)st;
+    static uint8_t msg[US_SERVER_HELLO_LEN], d[8][US_FRAG_DGRAM_MAX], back[US_SERVER_HELLO_LEN];
+    json_t *root = NULL, *cases = NULL;
+    int gen = gen_mode(), passed = 0, total = 0;
+    if (gen) cases = json_array();
+    else {
+        root = load("fragments.json");
+        cases = json_object_get(root, "cases");
+        assert_int_equal(json_array_size(cases), 3);
+    }
+    for (int i = 0; i < 3; i++) {
+        size_t n = frag_case(i, msg);
+        size_t nfr = 0, dl[8];
+        int pad = msg[0] == US_PT_CLIENT_HELLO ? US_FRAG_DGRAM_MAX : 0;
+        for (size_t off = 0; off < n; off += US_FRAG_DATA_MAX, nfr++) {
+            int k = us__frag_encode(d[nfr], sizeof d[nfr], msg, n, off, (size_t)pad);
+            assert_true(k > 0 && k <= US_FRAG_DGRAM_MAX);
+            dl[nfr] = (size_t)k;
+        }
+        /* the fragments, parsed and reassembled last-first, give the message back */
+        us__reasm r;
+        memset(&r, 0, sizeof r);
+        int done = 0;
+        for (size_t j = nfr; j-- > 0;) {
+            us__frag f;
+            assert_int_equal(us__frag_decode(&f, d[j], dl[j]), 0);
+            if (!r.used) us__reasm_start(&r, &f, 0);
+            done = us__reasm_add(&r, &f);
+        }
+        assert_int_equal(done, 1);
+        memcpy(back, r.buf, n);
+        assert_memory_equal(back, msg, n);
+        if (gen) {
+            json_t *o = json_object(), *arr = json_array();
+            json_object_set_new(o, "message", json_string(hex(msg, n)));
+            for (size_t j = 0; j < nfr; j++) json_array_append_new(arr, json_string(hex(d[j], dl[j])));
+            json_object_set_new(o, "fragments", arr);
+            json_array_append_new(cases, o);
+            continue;
+        }
+        json_t *o = json_array_get(cases, (size_t)i);
+        json_t *arr = json_object_get(o, "fragments");
+        int ok = json_array_size(arr) == nfr;
+        for (size_t j = 0; ok && j < nfr; j++) {
+            const char *want = json_string_value(json_array_get(arr, j));
+            ok = want && strcmp(want, hex(d[j], dl[j])) == 0;
+        }
+        const char *wm = json_string_value(json_object_get(o, "message"));
+        ok = ok && wm && strcmp(wm, hex(msg, n)) == 0;
+        if (!ok) printf("fragments case %d differs\n", i);
+        passed += ok;
+        total++;
+    }
+    if (gen) {
+        root = json_pack("{s:s,s:o}", "description",
+                         "umbra session v1 HandshakeFragment datagrams of patterned hellos (PROTOCOL.md 2.6)",
+                         "cases", cases);
+        save(root, "fragments.json");
+        json_decref(root);
+        return;
+    }
+    json_decref(root);
+    tu_report("session fragments", passed, total);
+    assert_int_equal(passed, total);
+}
+
 /* Independent cross-check with node:crypto (skipped when node is missing). */
 static void test_node_crosscheck(void **st) {
     (void)st;
@@ -293,6 +370,7 @@ int main(void) {
         cmocka_unit_test(test_key_schedule),
         cmocka_unit_test(test_packet_seal),
         cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_fragments),
         cmocka_unit_test(test_node_crosscheck),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

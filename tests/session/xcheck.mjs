@@ -1,5 +1,6 @@
 // xcheck.mjs — independent re-computation of the umbra session vectors with node:crypto
-// (HMAC-SHA256 for RFC 5869 HKDF, AES-256-GCM / ChaCha20-Poly1305 from OpenSSL via node).
+// (HMAC-SHA256 for RFC 5869 HKDF, AES-256-GCM / ChaCha20-Poly1305 from OpenSSL via node),
+// and the HandshakeFragment byte layout rebuilt from PROTOCOL.md §2.6.
 // Usage: node xcheck.mjs <vectors dir>. Exit 0 when every value matches.
 import { createHmac, createCipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -53,6 +54,22 @@ for (const c of pk.cases) {
   ci.setAAD(h);
   const ct = Buffer.concat([ci.update(hx(c.payload)), ci.final(), ci.getAuthTag()]);
   eq('packet', Buffer.concat([h, ct]), hx(c.packet));
+}
+// HandshakeFragment layout (PROTOCOL.md §2.6), rebuilt from the message alone
+const fr = JSON.parse(readFileSync(dir + '/fragments.json'));
+for (const c of fr.cases) {
+  const m = hx(c.message), isCH = m[0] === 0x01;
+  const want = [];
+  for (let off = 0; off < m.length; off += 1180) {
+    const len = Math.min(1180, m.length - off);
+    const d = Buffer.alloc(isCH ? 1200 : 20 + len);
+    d[0] = 0x03; d.writeUInt32BE(1, 1); m.copy(d, 5, 5, 13); d[13] = m[0];
+    d.writeUInt16BE(m.length, 14); d.writeUInt16BE(off, 16); d.writeUInt16BE(len, 18);
+    m.copy(d, 20, off, off + len);
+    want.push(d);
+  }
+  eq('fragment count', Buffer.from([want.length]), Buffer.from([c.fragments.length]));
+  want.forEach((d, i) => eq('fragment', d, hx(c.fragments[i] || '')));
 }
 console.log(`xcheck: ${n - bad}/${n} values match (node:crypto)`);
 process.exit(bad ? 1 : 0);
