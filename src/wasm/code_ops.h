@@ -89,7 +89,10 @@
     X(TABLE_SET)        /* [imm table, s i, s v] */                                          \
     X(REF_FUNC)         /* [s dst, imm func] */                                              \
     X(BR_IF_I32_EQZ)    /* [s a, off]: fused i32.eqz + br_if */                              \
-    X(HALT)             /* [] end of an entry trampoline */
+    X(HALT)             /* [] end of an entry trampoline */                                  \
+    X(BR_L)             /* [off] back-edge: off points at a LOOP op, see below */            \
+    X(BR_IF_L)          /* [s cond, off] */                                                  \
+    X(BR_IF_I32_EQZ_L)  /* [s a, off] */
 
 /* Fused i32 compare + br_if: OP_BR_IF_<name> [s a, s b, off], OP_BR_IF_<name>_I [s a, imm b,
  * off]; the instruction has the same size as the compare it replaces. */
@@ -102,6 +105,11 @@
  * OP_<load>_AI [s dst, s a, imm b, imm off], OP_<store>_A [s a, s b, s v, imm off],
  * OP_<store>_AI [s a, imm b, s v, imm off]. */
 
+/* Back-edges: the _L forms of the branches jump to a loop header. When taken they do the
+ * header's work themselves (charge the fuel count stored in the LOOP op's cell, check the
+ * deadline) and continue after the LOOP op, saving one dispatch per iteration.
+ * OP_BR_IF_<cmp>_L [s a, s b, off], OP_BR_IF_<cmp>_I_L [s a, imm b, off]. */
+
 enum uw__op {
 #define UW__X(n) UW__OP_##n,
 #define UW__XI(n) UW__OP_##n, UW__OP_##n##_I,
@@ -113,6 +121,9 @@ enum uw__op {
 #define UW__XA(n) UW__OP_##n##_A, UW__OP_##n##_AI,
     UW__LOADS(UW__XA) UW__STORES(UW__XA)
 #undef UW__XA
+#define UW__XL(n) UW__OP_BR_IF_##n##_L, UW__OP_BR_IF_##n##_I_L,
+    UW__FUSED_CMPS(UW__XL)
+#undef UW__XL
 #undef UW__X
 #undef UW__XI
     UW__OP_COUNT

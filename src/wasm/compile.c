@@ -313,7 +313,7 @@ static void emit_return(comp *c) {
 /* Unconditional jump to label of ctl at depth d, values already copied. */
 static void emit_jump(comp *c, uint32_t d) {
     ctl *t = &c->cs[c->ch - 1 - d];
-    size_t at = op(c, UW__OP_BR);
+    size_t at = op(c, t->kind == C_LOOP ? UW__OP_BR_L : UW__OP_BR);
     if (c->err) return;
     if (t->kind == C_LOOP) {
         u(c, (uint64_t)((int64_t)t->loop_pc - (int64_t)at));
@@ -412,6 +412,22 @@ static size_t emit_cond_branch(comp *c, int when_true, size_t *cell) {
     u(c, 0);
     *cell = at + 2;
     return at;
+}
+
+/* Turns the conditional branch at `at` (targeting a loop header) into its back-edge form. */
+static void to_back_edge(comp *c, size_t at) {
+    static const int plain[][2] = {
+        {UW__OP_BR_IF, UW__OP_BR_IF_L},
+        {UW__OP_BR_IF_I32_EQZ, UW__OP_BR_IF_I32_EQZ_L},
+#define UW__X(n) {UW__OP_BR_IF_##n, UW__OP_BR_IF_##n##_L}, {UW__OP_BR_IF_##n##_I, UW__OP_BR_IF_##n##_I_L},
+        UW__FUSED_CMPS(UW__X)
+#undef UW__X
+    };
+    for (size_t k = 0; k < sizeof plain / sizeof plain[0]; k++)
+        if (op_is(c, at, plain[k][0])) {
+            c->code[at].h = c->H[plain[k][1]];
+            return;
+        }
 }
 
 static void read_blocktype(comp *c, uint32_t *np, uint32_t *nr) {
@@ -683,9 +699,10 @@ static void compile_op(comp *c, uint8_t opc) {
         if (!copy) {
             size_t at = emit_cond_branch(c, 1, &cell);
             if (c->err) return;
-            if (t->kind == C_LOOP)
+            if (t->kind == C_LOOP) {
                 c->code[cell].i = (int64_t)t->loop_pc - (int64_t)at;
-            else
+                to_back_edge(c, at);
+            } else
                 add_fix(c, t, at, cell);
         } else {
             size_t at = emit_cond_branch(c, 0, &cell);

@@ -185,13 +185,15 @@ static int run(uw__exec *ex, uw_func *entry, uint64_t *fp, const void *const **t
 #define UW__XI(n) &&L_##n, &&L_##n##_I,
 #define UW__XF(n) &&L_BR_IF_##n, &&L_BR_IF_##n##_I,
 #define UW__XA(n) &&L_##n##_A, &&L_##n##_AI,
+#define UW__XL(n) &&L_BR_IF_##n##_L, &&L_BR_IF_##n##_I_L,
         UW__INT_BINOPS(UW__XI) UW__FLT_BINOPS(UW__X) UW__UNOPS(UW__X) UW__LOADS(UW__X)
         UW__STORES(UW__X) UW__MISC_OPS(UW__X) UW__FUSED_CMPS(UW__XF) UW__LOADS(UW__XA)
-        UW__STORES(UW__XA)
+        UW__STORES(UW__XA) UW__FUSED_CMPS(UW__XL)
 #undef UW__X
 #undef UW__XI
 #undef UW__XF
 #undef UW__XA
+#undef UW__XL
     };
     _Static_assert(sizeof tbl / sizeof tbl[0] == UW__OP_COUNT, "handler table out of sync");
     if (!ex) {
@@ -355,6 +357,52 @@ static int run(uw__exec *ex, uw_func *entry, uint64_t *fp, const void *const **t
         pc += 4;                                                                           \
         NEXT;                                                                              \
     }
+    /* taken back-edge: the loop header's fuel charge and deadline check, then past it */
+#define TAKE_LOOP(off)                                                                     \
+    do {                                                                                   \
+        const uw__cell *t_ = pc + (off);                                                   \
+        fuel -= t_[1].i;                                                                   \
+        if (UNLIKELY(fuel < 0)) TRAP(UW_TRAP_OUT_OF_FUEL);                                 \
+        if (UNLIKELY(atomic_load_explicit(epoch, memory_order_relaxed) >= deadline))       \
+            TRAP(UW_TRAP_DEADLINE);                                                        \
+        pc = t_ + 2;                                                                       \
+        NEXT;                                                                              \
+    } while (0)
+#define FUSED_L(NAME, COND)                                                                \
+    L_BR_IF_##NAME##_L : {                                                                 \
+        uint32_t a = (uint32_t)S(1), b = (uint32_t)S(2);                                   \
+        if (COND) TAKE_LOOP(pc[3].i);                                                      \
+        pc += 4;                                                                           \
+        NEXT;                                                                              \
+    }                                                                                      \
+    L_BR_IF_##NAME##_I_L : {                                                               \
+        uint32_t a = (uint32_t)S(1), b = (uint32_t)pc[2].u;                                \
+        if (COND) TAKE_LOOP(pc[3].i);                                                      \
+        pc += 4;                                                                           \
+        NEXT;                                                                              \
+    }
+    FUSED_L(I32_EQ, a == b)
+    FUSED_L(I32_NE, a != b)
+    FUSED_L(I32_LT_S, (int32_t)a < (int32_t)b)
+    FUSED_L(I32_LT_U, a < b)
+    FUSED_L(I32_GT_S, (int32_t)a > (int32_t)b)
+    FUSED_L(I32_GT_U, a > b)
+    FUSED_L(I32_LE_S, (int32_t)a <= (int32_t)b)
+    FUSED_L(I32_LE_U, a <= b)
+    FUSED_L(I32_GE_S, (int32_t)a >= (int32_t)b)
+    FUSED_L(I32_GE_U, a >= b)
+#undef FUSED_L
+L_BR_IF_I32_EQZ_L:
+    if ((uint32_t)S(1) == 0) TAKE_LOOP(pc[2].i);
+    pc += 3;
+    NEXT;
+L_BR_IF_L:
+    if ((uint32_t)S(1)) TAKE_LOOP(pc[2].i);
+    pc += 3;
+    NEXT;
+L_BR_L:
+    TAKE_LOOP(pc[1].i);
+
     FUSED(I32_EQ, a == b)
     FUSED(I32_NE, a != b)
     FUSED(I32_LT_S, (int32_t)a < (int32_t)b)
