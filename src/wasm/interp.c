@@ -974,8 +974,27 @@ static _Thread_local uw__exec *tls_exec;
 
 uw__exec *uw__current_exec(void) { return tls_exec; }
 
+/* Released execution contexts are cached (process-wide, by size) so that one fresh
+ * instance per request does not map and fault in a new value stack for its first call. */
+#define EXEC_POOL_MAX 32
+static pthread_mutex_t exec_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static uw__exec *exec_pool[EXEC_POOL_MAX];
+static int exec_npool;
+
 static uw__exec *exec_new(uint32_t slots, uint32_t nfr) {
-    uw__exec *ex = umbra_calloc(1, sizeof *ex);
+    uw__exec *ex = NULL;
+    pthread_mutex_lock(&exec_pool_lock);
+    for (int i = exec_npool - 1; i >= 0; i--) {
+        uw__exec *c = exec_pool[i];
+        if (c->stack_end - c->stack == (ptrdiff_t)slots && c->nframes == nfr + 1) {
+            ex = c;
+            exec_pool[i] = exec_pool[--exec_npool];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&exec_pool_lock);
+    if (ex) return ex;
+    ex = umbra_calloc(1, sizeof *ex);
     if (!ex) return NULL;
     ex->stack = umbra_malloc((size_t)slots * sizeof(uint64_t));
     ex->frames = umbra_malloc(((size_t)nfr + 1) * sizeof(uw__frame));
@@ -993,6 +1012,14 @@ static uw__exec *exec_new(uint32_t slots, uint32_t nfr) {
 
 void uw__exec_free(uw__exec *ex) {
     if (!ex) return;
+    int cached = 0;
+    pthread_mutex_lock(&exec_pool_lock);
+    if (exec_npool < EXEC_POOL_MAX) {
+        exec_pool[exec_npool++] = ex;
+        cached = 1;
+    }
+    pthread_mutex_unlock(&exec_pool_lock);
+    if (cached) return;
     umbra_free(ex->stack);
     umbra_free(ex->frames);
     umbra_free(ex);
