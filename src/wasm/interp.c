@@ -946,7 +946,7 @@ do_call:
         RELOAD_MEM();
     }
     pc = ((const uw__code *)f->rt)->cells;
-    NEXT;
+    goto L_ENTER; /* every body starts with ENTER: a direct jump instead of a dispatch */
 }
 L_HALT:
     ex->fuel = fuel;
