@@ -114,6 +114,13 @@ typedef struct us_config {
      * on clients, and on a server for hellos that arrived in fragments. A server fed a
      * reassembled ClientHello through us_conn_accept() should set it too. */
     int fragment_hellos;
+    /* us_endpoint (server): directory for ticket state that survives restarts
+     * (PROTOCOL.md §10): the ticket key "session-ticket.key" (32 bytes, created 0600 on
+     * first use) and the list of used 0-RTT ticket ids "session-tickets.used" (0600),
+     * appended and synced before 0-RTT is accepted. NULL = a random key per process and an
+     * in-memory list. Read by us_endpoint_new() only (not kept); ignored when ticket_key
+     * or ticket_seen is given. */
+    const char *ticket_dir;
 } us_config;
 UMBRA_API void us_config_default(us_config *cfg);
 
@@ -260,7 +267,10 @@ typedef struct us_callbacks {
 } us_callbacks;
 
 /* Creates an endpoint on `loop` (a uv_loop_t *; typed void * to keep uv.h out of this
- * header). Server endpoints: us_endpoint_listen; client: us_endpoint_connect. */
+ * header). Server endpoints: us_endpoint_listen; client: us_endpoint_connect. With
+ * cfg->ticket_dir, errors reading or creating the ticket state are returned here
+ * (UMBRA_ECORRUPT for a key file of the wrong size, file errors of umbra_file_read /
+ * umbra_file_create_atomic). */
 UMBRA_API int us_endpoint_new(void *loop, const us_config *cfg, int leg, const us_callbacks *cb,
                               void *ud, us_endpoint **out);
 /* Binds and listens on host:port (numeric IPv4/IPv6 or a name). */

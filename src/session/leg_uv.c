@@ -5,7 +5,9 @@
  * umbra_now_ns(). Packets are pulled from a connection until it has nothing more to send
  * ("flush"); on TCP the pull stops while more than TCP_QUEUE_MAX bytes wait in the socket
  * (back-pressure) and resumes when writes complete. */
+#include <fcntl.h>
 #include <netdb.h>
+#include <unistd.h>
 #include <string.h>
 #include <uv.h>
 
@@ -48,6 +50,8 @@ struct us_endpoint {
     struct { uint8_t id[16]; uint64_t expiry; } *seen;
     size_t nseen;
     us__reasm_table reasm;            /* UDP server: half-open ClientHello fragments (§2.6) */
+    char *used_path;                  /* ticket_dir: persistent list of used ticket ids */
+    size_t used_records;              /* records in that file (compacted at 2 * SEEN_MAX) */
     uint8_t rbuf[RECV_BUF];
     uint8_t sbuf[US_MAX_PACKET + 4];
 };
@@ -473,6 +477,100 @@ static void on_tcp_conn(uv_stream_t *server, int status) {
 
 /* Single-use store for 0-RTT tickets: remembers ids until they expire; when full it
  * refuses 0-RTT rather than forgetting an id that could then be replayed. */
+/* ---- persistent ticket state (cfg.ticket_dir, PROTOCOL.md §10) ----
+ * used file = "UTU1" || records of (id:16 || expiry:8), expiry on umbra_now_ns()'s scale.
+ * A record is appended and fdatasync()ed before 0-RTT is accepted for that id, so a ticket
+ * is single-use across restarts as long as the file survives. */
+#define TICKET_KEY_FILE "session-ticket.key"
+#define TICKET_USED_FILE "session-tickets.used"
+#define USED_MAGIC "UTU1"
+#define USED_REC 24
+
+static int used_rewrite(us_endpoint *e) {
+    size_t n = 4 + e->nseen * USED_REC;
+    uint8_t *b = umbra_malloc(n);
+    if (!b) return UMBRA_ENOMEM;
+    memcpy(b, USED_MAGIC, 4);
+    for (size_t i = 0; i < e->nseen; i++) {
+        memcpy(b + 4 + i * USED_REC, e->seen[i].id, 16);
+        us__put64(b + 4 + i * USED_REC + 16, e->seen[i].expiry);
+    }
+    int rc = umbra_file_write_atomic(e->used_path, b, n, 0600);
+    umbra_free(b);
+    if (!rc) e->used_records = e->nseen;
+    return rc;
+}
+
+static int used_append(us_endpoint *e, const uint8_t id[16], uint64_t expiry) {
+    if (e->used_records >= 2 * SEEN_MAX) return used_rewrite(e); /* the list already has it */
+    uint8_t r[USED_REC];
+    memcpy(r, id, 16);
+    us__put64(r + 16, expiry);
+    int fd = open(e->used_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return UMBRA_EIO;
+    int ok = write(fd, r, sizeof r) == (ssize_t)sizeof r && fdatasync(fd) == 0;
+    close(fd);
+    if (!ok) return UMBRA_EIO;
+    e->used_records++;
+    return 0;
+}
+
+/* Loads (or creates) the ticket key and the used-id list under dir. */
+static int ticket_state_open(us_endpoint *e, const char *dir) {
+    size_t dl = strlen(dir), cap = dl + sizeof TICKET_USED_FILE + sizeof TICKET_KEY_FILE + 2;
+    char *kp = umbra_malloc(cap);
+    e->used_path = umbra_malloc(cap);
+    if (!kp || !e->used_path) {
+        umbra_free(kp);
+        return UMBRA_ENOMEM;
+    }
+    snprintf(kp, cap, "%s/%s", dir, TICKET_KEY_FILE);
+    snprintf(e->used_path, cap, "%s/%s", dir, TICKET_USED_FILE);
+    uint8_t *d = NULL;
+    size_t n = 0;
+    int rc = umbra_file_read(kp, 64, &d, &n);
+    if (rc == UMBRA_ENOENT) {
+        uc_random(e->ticket_key, 32);
+        rc = umbra_file_create_atomic(kp, e->ticket_key, 32, 0600);
+        if (rc == UMBRA_EEXIST) rc = umbra_file_read(kp, 64, &d, &n); /* a racing creator won */
+        else if (rc == 0) n = 32;
+    }
+    if (!rc && d) {
+        if (n == 32) memcpy(e->ticket_key, d, 32);
+        else rc = UMBRA_ECORRUPT;
+    }
+    if (d) {
+        umbra_wipe(d, n);
+        umbra_free(d);
+    }
+    umbra_free(kp);
+    if (rc) return rc;
+    e->seen = umbra_calloc(SEEN_MAX, sizeof *e->seen);
+    if (!e->seen) return UMBRA_ENOMEM;
+    d = NULL;
+    rc = umbra_file_read(e->used_path, 4 + 2 * SEEN_MAX * USED_REC + USED_REC, &d, &n);
+    if (rc == 0) {
+        if (n < 4 || memcmp(d, USED_MAGIC, 4) != 0) rc = UMBRA_ECORRUPT;
+        uint64_t now = umbra_now_ns();
+        /* a torn last record (crash during append) is ignored: it was never acknowledged */
+        for (size_t off = 4; !rc && off + USED_REC <= n && e->nseen < SEEN_MAX; off += USED_REC) {
+            uint64_t x = us__get64(d + off + 16);
+            if (x < now) continue;
+            memcpy(e->seen[e->nseen].id, d + off, 16);
+            e->seen[e->nseen].expiry = x;
+            e->nseen++;
+        }
+        umbra_free(d);
+        if (rc) return rc;
+    } else if (rc != UMBRA_ENOENT) {
+        return rc;
+    }
+    return used_rewrite(e); /* compacted: expired ids dropped, the file exists */
+}
+
+/* Single-use store for 0-RTT tickets: remembers ids until they expire; when full it
+ * refuses 0-RTT rather than forgetting an id that could then be replayed. With a
+ * ticket_dir the id is on disk before 0-RTT is accepted (a failed write refuses it). */
 static int ticket_seen(void *ud, const uint8_t id[16], uint64_t expiry) {
     us_endpoint *e = ud;
     uint64_t now = umbra_now_ns();
@@ -491,6 +589,10 @@ static int ticket_seen(void *ud, const uint8_t id[16], uint64_t expiry) {
     memcpy(e->seen[e->nseen].id, id, 16);
     e->seen[e->nseen].expiry = expiry;
     e->nseen++;
+    if (e->used_path && used_append(e, id, expiry) != 0) {
+        umbra_warn("session: cannot record a used ticket in %s: 0-RTT refused", e->used_path);
+        return 1; /* stays in memory: still refused in this process */
+    }
     return 0;
 }
 
@@ -520,10 +622,23 @@ int us_endpoint_new(void *loop, const us_config *cfg, int leg, const us_callback
     if (leg == US_LEG_TCP) e->retry_above = SIZE_MAX;
     e->cfg.fragment_hellos = leg == US_LEG_UDP; /* §2.6: hellos in 1200-byte datagrams */
     if (!e->cfg.ticket_key && !cfg->peer) {
-        /* servers issue resumption tickets sealed with a per-process key (§10) */
-        uc_random(e->ticket_key, 32);
+        /* servers issue resumption tickets sealed with a per-process key (§10), or with the
+         * key kept in ticket_dir so that tickets survive a restart */
+        if (cfg->ticket_dir && !cfg->ticket_seen) {
+            int rc = ticket_state_open(e, cfg->ticket_dir);
+            if (rc) {
+                umbra_wipe(e->ticket_key, sizeof e->ticket_key);
+                umbra_free(e->seen);
+                umbra_free(e->used_path);
+                umbra_free(e);
+                return rc;
+            }
+        } else {
+            uc_random(e->ticket_key, 32);
+        }
         e->cfg.ticket_key = e->ticket_key;
     }
+    e->cfg.ticket_dir = NULL;
     if (!e->cfg.ticket_seen) {
         e->cfg.ticket_seen = ticket_seen;
         e->cfg.ticket_ud = e;
@@ -693,6 +808,7 @@ int us_endpoint_rebind(us_endpoint *e) {
 
 static void endpoint_release(us_endpoint *e) {
     umbra_free(e->seen);
+    umbra_free(e->used_path);
     us__reasm_table_free(&e->reasm);
     umbra_wipe(e, sizeof *e);
     umbra_free(e);

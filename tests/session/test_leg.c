@@ -1,9 +1,11 @@
 /* test_leg.c — the libuv legs: a server and a client endpoint in one process over
  * loopback UDP and TCP, a bidirectional transfer with checksums, wrong key, unreachable,
- * and (UDP) rebinding the client socket mid-transfer. */
+ * (UDP) rebinding the client socket mid-transfer, the session limit, and resumption
+ * tickets that survive a server restart (ticket_dir) while staying single-use. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 #include "testutil.h"
@@ -239,12 +241,125 @@ static void test_udp_max_sessions(void **st) {
     umbra_identity_free(id);
 }
 
+/* ---- tickets across a server restart (us_config.ticket_dir, PROTOCOL.md §10) ---- */
+
+typedef struct rs {
+    uv_loop_t loop;
+    us_session *cs;
+    int up, closed, close_err, early;
+    us_ticket t;
+    int have_ticket;
+} rs;
+
+static void rs_session(us_session *s, void *ud) {
+    rs *r = ud;
+    r->cs = s;
+    r->up = 1;
+}
+static void rs_closed(us_session *s, int err, void *ud) {
+    rs *r = ud;
+    (void)s;
+    r->closed = 1;
+    r->close_err = err;
+    r->cs = NULL;
+}
+
+/* One client connection to a freshly started server on `dir`: returns the client's 0-RTT
+ * outcome (us_stats.early: 1 accepted, -1 refused, 0 no ticket) and leaves the server's
+ * next ticket in r->t. */
+static int rs_round(rs *r, const umbra_identity *id, const umbra_peer_key *pk, const char *dir,
+                    const us_ticket *use) {
+    us_config scfg, ccfg;
+    us_config_default(&scfg);
+    us_config_default(&ccfg);
+    scfg.identity = id;
+    scfg.ticket_dir = dir;
+    ccfg.peer = pk;
+    ccfg.ticket = use;
+    ccfg.handshake_timeout_ns = 3000000000ull;
+    us_endpoint *srv, *cli;
+    us_callbacks none = {0};
+    us_callbacks ccb = {rs_session, NULL, NULL, rs_closed};
+    assert_int_equal(us_endpoint_new(&r->loop, &scfg, US_LEG_UDP, &none, r, &srv), 0);
+    assert_int_equal(us_endpoint_listen(srv, "127.0.0.1", 0), 0);
+    assert_int_equal(us_endpoint_new(&r->loop, &ccfg, US_LEG_UDP, &ccb, r, &cli), 0);
+    r->up = r->closed = r->have_ticket = 0;
+    assert_int_equal(us_endpoint_connect(cli, "127.0.0.1", us_endpoint_port(srv), NULL), 0);
+    uv_timer_t t;
+    uv_timer_init(&r->loop, &t);
+    int early = 0;
+    for (int i = 0; i < 300 && !r->closed && !r->have_ticket; i++) {
+        uv_timer_start(&t, lim_timer, 10, 0);
+        uv_run(&r->loop, UV_RUN_DEFAULT);
+        if (r->cs && us_conn_get_ticket(us_session_conn(r->cs), &r->t)) r->have_ticket = 1;
+    }
+    assert_true(r->up);
+    assert_true(r->have_ticket);
+    us_stats st;
+    us_conn_stats(us_session_conn(r->cs), &st);
+    early = st.early;
+    us_endpoint_free(cli);
+    us_endpoint_free(srv);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(&r->loop, UV_RUN_DEFAULT);
+    return early;
+}
+
+static void test_udp_ticket_restart(void **st) {
+    (void)st;
+    rs r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(uv_loop_init(&r.loop), 0);
+    umbra_identity *id;
+    assert_int_equal(umbra_identity_generate(&id), 0);
+    umbra_peer_key pk;
+    umbra_identity_public(id, &pk);
+    char dir[1024], kp[1100], up[1100];
+    snprintf(dir, sizeof dir, "%s/leg-tickets", tu_tmpdir());
+    snprintf(kp, sizeof kp, "%s/session-ticket.key", dir);
+    snprintf(up, sizeof up, "%s/session-tickets.used", dir);
+    mkdir(dir, 0700);
+    unlink(kp);
+    unlink(up);
+    /* server #1 issues a ticket */
+    assert_int_equal(rs_round(&r, id, &pk, dir, NULL), 0);
+    us_ticket first = r.t;
+    struct stat sb;
+    assert_int_equal(stat(kp, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(sb.st_size, 32);
+    /* server #2 (restarted, same directory) accepts it for 0-RTT once ... */
+    assert_int_equal(rs_round(&r, id, &pk, dir, &first), 1);
+    us_ticket second = r.t;
+    assert_int_equal(stat(up, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(sb.st_size, 4 + 24);
+    /* ... and server #3 refuses the replay of the same ticket, but takes the fresh one */
+    assert_int_equal(rs_round(&r, id, &pk, dir, &first), -1);
+    assert_int_equal(rs_round(&r, id, &pk, dir, &second), 1);
+    /* a server without the directory does not know the key: 0-RTT refused, session fine */
+    us_ticket third = r.t;
+    assert_int_equal(rs_round(&r, id, &pk, NULL, &third), -1);
+    /* a key file of the wrong size is an error, not a silent new key */
+    assert_int_equal(umbra_file_write_atomic(kp, "short", 5, 0600), 0);
+    us_config scfg;
+    us_config_default(&scfg);
+    scfg.identity = id;
+    scfg.ticket_dir = dir;
+    us_endpoint *e = NULL;
+    assert_int_equal(us_endpoint_new(&r.loop, &scfg, US_LEG_UDP, NULL, NULL, &e), UMBRA_ECORRUPT);
+    assert_null(e);
+    assert_int_equal(uv_loop_close(&r.loop), 0);
+    umbra_identity_free(id);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_udp_transfer),   cmocka_unit_test(test_tcp_transfer),
         cmocka_unit_test(test_udp_wrong_key),  cmocka_unit_test(test_tcp_wrong_key),
         cmocka_unit_test(test_udp_unreachable), cmocka_unit_test(test_tcp_unreachable),
         cmocka_unit_test(test_udp_rebind),     cmocka_unit_test(test_udp_max_sessions),
+        cmocka_unit_test(test_udp_ticket_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
