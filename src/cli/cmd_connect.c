@@ -640,8 +640,8 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
     umbra_peer_key pk;
     us_ticket ticket;
     char err[UMBRA_IDENTITY_ERR_LEN];
+    char home[4096] = "";
     if (is_server || auth) {
-        char home[4096];
         int rc = home_opt ? (snprintf(home, sizeof home, "%s", home_opt), 0) : cli_home(home, sizeof home, 1);
         if (rc) return cli_error(cmd, UMBRA_EXIT_FAIL, "no state directory: %s", umbra_strerror(rc));
         rc = umbra_identity_load_or_create(home, &id, NULL, err, sizeof err);
@@ -680,6 +680,7 @@ int cli_session_main(const char *cmd, int argc, char **argv, int is_server) {
     }
     cfg.keepalive = 1;
     cfg.require_retry = retry; /* the endpoint draws the token key */
+    if (is_server) cfg.ticket_dir = home; /* tickets survive a restart (PROTOCOL.md §10) */
     uv_loop_t loop;
     uv_loop_init(&loop);
     a.loop = &loop;
