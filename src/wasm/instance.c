@@ -448,6 +448,10 @@ void uw_instance_set_fuel(uw_instance *in, uint64_t fuel) {
     in->fuel_enabled = fuel != 0;
     in->fuel_initial = fuel;
     in->fuel = fuel > INT64_MAX ? INT64_MAX : (int64_t)fuel;
+    /* called from a host function while this instance runs: the live counter is the
+     * execution context's */
+    uw__exec *cur = uw__current_exec();
+    if (cur && cur == in->exec) cur->fuel = in->fuel_enabled ? in->fuel : INT64_MAX;
 }
 
 void uw_instance_set_timeout(uw_instance *in, uint64_t timeout_ns) { in->timeout_ns = timeout_ns; }
