@@ -1852,10 +1852,17 @@ uint64_t us_conn_next_timeout(const us_conn *c) {
     if (c->cfg.keepalive && c->state != US_STATE_HANDSHAKING) MIN_T(c->last_send + c->cfg.idle_timeout_ns / 3);
     if (c->loss_time) MIN_T(c->loss_time);
     else if (c->ae_outstanding) MIN_T(c->last_ae_sent + (pto_ns(c) << (c->pto_count < 16 ? c->pto_count : 16)));
-    if (c->sp0.ack_pending) MIN_T(c->sp0.ack_deadline);
-    for (size_t i = 0; i < c->nstreams; i++)
-        if (c->streams[i]->sp.ack_pending) MIN_T(c->streams[i]->sp.ack_deadline);
-    if (c->pacing_wake) MIN_T(c->pacing_wake);
+    /* A path whose anti-amplification budget (§7) cannot carry even a small packet sends
+     * nothing until the peer sends more: what waits for it (acks, paced data) is no timer,
+     * else the deadline would stay in the past and the caller would spin. */
+    int amp_blocked = c->state != US_STATE_HANDSHAKING &&
+                      us__paths_send_allowance(&c->paths, c->tx_path) < US_HDR_LEN + 64 + US_TAG_LEN;
+    if (!amp_blocked) {
+        if (c->sp0.ack_pending) MIN_T(c->sp0.ack_deadline);
+        for (size_t i = 0; i < c->nstreams; i++)
+            if (c->streams[i]->sp.ack_pending) MIN_T(c->streams[i]->sp.ack_deadline);
+        if (c->pacing_wake) MIN_T(c->pacing_wake);
+    }
     MIN_T(us__paths_next_timeout(&c->paths));
 #undef MIN_T
     return t;
