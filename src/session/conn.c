@@ -35,7 +35,6 @@
 static const char SIG_CTX[] = "umbra-session/v1";
 static const char SERVER_SIG_PREFIX[] = "umbra-session v1 server signature";
 static const char CLIENT_SIG_PREFIX[] = "umbra-session v1 client signature";
-#define CLIENT_AUTH_FRAME_LEN (1 + US_SIG_PK_LEN + UC_COMPSIG_SIG_LEN)
 
 typedef struct sent_pkt {
     uint64_t seq, time;
@@ -111,7 +110,12 @@ struct us_conn {
     uint8_t use_ticket;
     /* client authentication (§4.4) */
     uint8_t th[32];               /* transcript hash, kept for CLIENT_AUTH */
-    uint8_t auth_pending;         /* client: CLIENT_AUTH to send */
+    uint8_t auth_pending;         /* client: CLIENT_AUTH to build and send */
+    uint8_t *auth_msg;            /* client: spk_c || sig_c, signed once (§4.4) */
+    uint32_t auth_parts;          /* client: CLIENT_AUTH_PART pieces to (re)send, bit i */
+    uint16_t auth_part_len;
+    uint8_t *auth_rx;             /* server: body being reassembled, then its byte bitmap */
+    size_t auth_rx_have;
     uint8_t client_authed;        /* server: verified */
     uint8_t want_client_auth;     /* server: required; client: flag sent */
     uint8_t client_pk[US_SIG_PK_LEN];
@@ -415,6 +419,8 @@ void us_conn_free(us_conn *c) {
     us__keys_clear(&c->early);
     umbra_free(c->hello);
     umbra_free(c->sh_reasm);
+    umbra_free(c->auth_msg);
+    umbra_free(c->auth_rx);
     uc_xwing_dk_wipe(&c->edk);
     umbra_wipe(c, sizeof *c);
     umbra_free(c);
@@ -778,7 +784,7 @@ static void on_lost(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now)
             for (size_t i = 0; i < c->nstreams; i++) c->streams[i]->msd_pending = 1;
         if ((p->ctl & CTL_CLOSE) && c->state == US_STATE_CLOSING) c->close_pending = 1;
         if (p->ctl & CTL_TICKET) c->ticket_pending = 1;
-        if (p->ctl & CTL_AUTH) c->auth_pending = 1;
+        if (p->ctl & CTL_AUTH) c->auth_parts |= 1u << p->off; /* that piece again */
     }
 }
 
@@ -923,6 +929,20 @@ static void queue_path_frame(us_conn *c, uint8_t type, int path, const uint8_t d
     c->npframes++;
 }
 
+/* Server: verifies a client's spk_c || sig_c (§4.4) and asks the application. */
+static int client_auth_check(us_conn *c, const uint8_t *body) {
+    uint8_t m[sizeof CLIENT_SIG_PREFIX + 32];
+    memcpy(m, CLIENT_SIG_PREFIX, sizeof CLIENT_SIG_PREFIX); /* includes the 0x00 */
+    memcpy(m + sizeof CLIENT_SIG_PREFIX, c->th, 32);
+    if (uc_compsig_verify(body + US_SIG_PK_LEN, m, sizeof m, (const uint8_t *)SIG_CTX, strlen(SIG_CTX),
+                          body) != 0)
+        return UMBRA_EPEER_KEY;
+    if (c->cfg.authorize && c->cfg.authorize(c->cfg.authorize_ud, body) != 0) return UMBRA_EPERM;
+    memcpy(c->client_pk, body, US_SIG_PK_LEN);
+    c->client_authed = 1;
+    return 0;
+}
+
 static int process_frames(us_conn *c, stream *s, uint32_t space_id, const uint8_t *p, size_t n,
                           int path, int *ack_eliciting, uint64_t now) {
     *ack_eliciting = 0;
@@ -1007,15 +1027,32 @@ static int process_frames(us_conn *c, stream *s, uint32_t space_id, const uint8_
         case US_FT_CLIENT_AUTH: {
             if (!in0 || !c->is_server || !c->want_client_auth) return UMBRA_EPROTO;
             if (c->client_authed) break; /* a retransmission */
-            uint8_t m[sizeof CLIENT_SIG_PREFIX + 32];
-            memcpy(m, CLIENT_SIG_PREFIX, sizeof CLIENT_SIG_PREFIX); /* includes the 0x00 */
-            memcpy(m + sizeof CLIENT_SIG_PREFIX, c->th, 32);
-            if (uc_compsig_verify(f.data + US_SIG_PK_LEN, m, sizeof m, (const uint8_t *)SIG_CTX,
-                                  strlen(SIG_CTX), f.data) != 0)
-                return UMBRA_EPEER_KEY;
-            if (c->cfg.authorize && c->cfg.authorize(c->cfg.authorize_ud, f.data) != 0) return UMBRA_EPERM;
-            memcpy(c->client_pk, f.data, US_SIG_PK_LEN);
-            c->client_authed = 1;
+            int rc = client_auth_check(c, f.data);
+            if (rc) return rc;
+            break;
+        }
+        case US_FT_CLIENT_AUTH_PART: {
+            /* §4.4: pieces of spk_c || sig_c in a bounded buffer (5357 bytes + bitmap),
+             * first-come bytes, any order; verified once complete */
+            if (!in0 || !c->is_server || !c->want_client_auth) return UMBRA_EPROTO;
+            if (c->client_authed) break;
+            if (!c->auth_rx) {
+                c->auth_rx = umbra_calloc(1, US_CLIENT_AUTH_BODY + (US_CLIENT_AUTH_BODY + 7) / 8);
+                if (!c->auth_rx) break; /* as if lost: the client re-sends the piece */
+            }
+            uint8_t *bits = c->auth_rx + US_CLIENT_AUTH_BODY;
+            for (size_t i = 0; i < f.len; i++) {
+                size_t o = (size_t)f.offset + i;
+                if (bits[o >> 3] & (1u << (o & 7))) continue;
+                bits[o >> 3] |= (uint8_t)(1u << (o & 7));
+                c->auth_rx[o] = f.data[i];
+                c->auth_rx_have++;
+            }
+            if (c->auth_rx_have < US_CLIENT_AUTH_BODY) break;
+            int rc = client_auth_check(c, c->auth_rx);
+            umbra_free(c->auth_rx);
+            c->auth_rx = NULL;
+            if (rc) return rc;
             break;
         }
         default:
@@ -1756,26 +1793,48 @@ int us_conn_send(us_conn *c, uint8_t *buf, size_t cap, size_t *len, void *to, si
         c->close_deadline = now + 3 * pto_ns(c);
         return us_conn_send(c, buf, cap, len, to, to_len, now);
     }
-    if (c->auth_pending && cap >= US_HDR_LEN + CLIENT_AUTH_FRAME_LEN + US_TAG_LEN) {
-        /* §4.4: the composite key + signature (5358 bytes) travel in one packet larger
-         * than max_packet, like the hellos; re-sent if lost */
-        uint8_t *p = c->pt;
-        p[0] = US_FT_CLIENT_AUTH;
-        memcpy(p + 1, umbra_identity_compsig_pk(c->identity), US_SIG_PK_LEN);
+    if (c->auth_pending) {
+        /* §4.4: sign once; the body (5357 bytes) goes out as CLIENT_AUTH_PART pieces that
+         * fit max_packet (at most 16 pieces), each re-sent on its own if lost */
+        c->auth_msg = umbra_malloc(US_CLIENT_AUTH_BODY);
+        if (!c->auth_msg) {
+            fail(c, UMBRA_ENOMEM);
+            return UMBRA_ENOMEM;
+        }
+        memcpy(c->auth_msg, umbra_identity_compsig_pk(c->identity), US_SIG_PK_LEN);
         uint8_t m[sizeof CLIENT_SIG_PREFIX + 32];
         memcpy(m, CLIENT_SIG_PREFIX, sizeof CLIENT_SIG_PREFIX);
         memcpy(m + sizeof CLIENT_SIG_PREFIX, c->th, 32);
-        int rc = umbra_identity_sign(c->identity, p + 1 + US_SIG_PK_LEN, m, sizeof m,
+        int rc = umbra_identity_sign(c->identity, c->auth_msg + US_SIG_PK_LEN, m, sizeof m,
                                      (const uint8_t *)SIG_CTX, strlen(SIG_CTX));
         if (rc) {
             fail(c, rc);
             return rc;
         }
+        size_t pl = c->cfg.max_packet > US_HDR_LEN + US_TAG_LEN + 5 + 335
+                        ? c->cfg.max_packet - US_HDR_LEN - US_TAG_LEN - 5 : 335;
+        if (pl > US_CLIENT_AUTH_BODY) pl = US_CLIENT_AUTH_BODY;
+        c->auth_part_len = (uint16_t)pl;
+        size_t np = (US_CLIENT_AUTH_BODY + pl - 1) / pl;
+        c->auth_parts = np >= 32 ? 0xffffffffu : (1u << np) - 1;
+        c->auth_pending = 0;
+    }
+    if (c->auth_parts && c->auth_msg && cap >= US_HDR_LEN + 5 + (size_t)c->auth_part_len + US_TAG_LEN) {
+        unsigned i = 0;
+        while (!(c->auth_parts & (1u << i))) i++;
+        size_t off = (size_t)i * c->auth_part_len;
+        size_t pl = US_CLIENT_AUTH_BODY - off < c->auth_part_len ? US_CLIENT_AUTH_BODY - off : c->auth_part_len;
+        uint8_t *p = c->pt;
+        p[0] = US_FT_CLIENT_AUTH_PART;
+        us__put16(p + 1, (uint16_t)off);
+        us__put16(p + 3, (uint16_t)pl);
+        memcpy(p + 5, c->auth_msg + off, pl);
         sent_pkt t;
         memset(&t, 0, sizeof t);
         t.ctl = CTL_AUTH;
-        c->auth_pending = 0;
-        k = emit(c, &c->sp0, p, CLIENT_AUTH_FRAME_LEN, buf, cap, c->tx_path, 1, &t, now);
+        t.off = i;
+        c->auth_parts &= ~(1u << i);
+        k = emit(c, &c->sp0, p, 5 + pl, buf, cap, c->tx_path, 1, &t, now);
         if (k < 0) return k;
         *len = (size_t)k;
         return copy_addr(c, c->tx_path, to, to_len) ? 0 : 1;

@@ -38,6 +38,8 @@
 #define US_FT_CLOSE 0x09
 #define US_FT_RESET_STREAM 0x0a
 #define US_FT_CLIENT_AUTH 0x0b
+#define US_FT_CLIENT_AUTH_PART 0x0c  /* off:2 len:2 data: a piece of CLIENT_AUTH's body (§4.4) */
+#define US_CLIENT_AUTH_BODY (US_SIG_PK_LEN + 3373) /* spk_c || sig_c */
 
 #define US_SEQ_MAX ((1ull << 40) - 1)
 #define US_MAX_REKEY_CATCHUP 16
@@ -197,7 +199,7 @@ typedef struct us__ack_range { uint64_t first, last; } us__ack_range;  /* inclus
 typedef struct us__frame {
     uint8_t type;
     uint32_t stream;          /* STREAM, MAX_STREAM_DATA, RESET_STREAM, ACK (space) */
-    uint64_t offset;          /* STREAM */
+    uint64_t offset;          /* STREAM, CLIENT_AUTH_PART */
     uint64_t value;           /* MAX_DATA, MAX_STREAM_DATA, RESET final size */
     uint32_t code;            /* CLOSE, RESET_STREAM; ACK delay (us) */
     uint8_t fin;              /* STREAM */

@@ -180,6 +180,13 @@ int us__frame_decode(us__frame *f, const uint8_t *p, size_t n) {
         if (f->len != US_TICKET_LEN || n < 7 + f->len) return UMBRA_EMALFORMED;
         f->data = p + 7;
         return (int)(7 + f->len);
+    case US_FT_CLIENT_AUTH_PART:
+        if (n < 5) return UMBRA_EMALFORMED;
+        f->offset = us__get16(p + 1);
+        f->len = us__get16(p + 3);
+        if (f->len == 0 || f->offset + f->len > US_CLIENT_AUTH_BODY || n < 5 + f->len) return UMBRA_EMALFORMED;
+        f->data = p + 5;
+        return (int)(5 + f->len);
     case US_FT_CLIENT_AUTH:
         if (n < 1 + US_SIG_PK_LEN + 3373) return UMBRA_EMALFORMED;
         f->data = p + 1;

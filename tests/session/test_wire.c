@@ -115,11 +115,33 @@ static void test_header_and_frames(void **st) {
     assert_true(us__frame_decode(&f, b, (size_t)n) < 0);
 }
 
+/* CLIENT_AUTH_PART (§4.4): off:2 len:2 data, inside the 5357-byte body, len >= 1. */
+static void test_client_auth_part_parse(void **st) {
+    (void)st;
+    uint8_t b[5 + 100];
+    memset(b, 0x5a, sizeof b);
+    b[0] = US_FT_CLIENT_AUTH_PART;
+    us__put16(b + 1, US_CLIENT_AUTH_BODY - 100);
+    us__put16(b + 3, 100);
+    us__frame f;
+    assert_int_equal(us__frame_decode(&f, b, sizeof b), (int)sizeof b);
+    assert_int_equal(f.offset, US_CLIENT_AUTH_BODY - 100);
+    assert_int_equal(f.len, 100);
+    assert_true(us__frame_decode(&f, b, sizeof b - 1) < 0);           /* truncated */
+    us__put16(b + 1, US_CLIENT_AUTH_BODY - 99);
+    assert_true(us__frame_decode(&f, b, sizeof b) < 0);               /* past the body */
+    us__put16(b + 1, 0);
+    us__put16(b + 3, 0);
+    assert_true(us__frame_decode(&f, b, sizeof b) < 0);               /* empty */
+    for (size_t n = 0; n < 5; n++) assert_true(us__frame_decode(&f, b, n) < 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_client_hello_parse),
         cmocka_unit_test(test_server_hello_parse),
+        cmocka_unit_test(test_client_auth_part_parse),
         cmocka_unit_test(test_header_and_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
