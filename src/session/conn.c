@@ -1345,7 +1345,8 @@ int us__conn_recv_plain(us_conn *c, uint32_t stream_id, const uint8_t *pt, size_
 static int recv_fragment(us_conn *c, const uint8_t *pkt, size_t n, const void *from, size_t from_len,
                          uint64_t now) {
     us__frag f;
-    if (c->state != US_STATE_HANDSHAKING || us__frag_decode(&f, pkt, n) != 0) {
+    if (c->state != US_STATE_HANDSHAKING) return 0; /* a late duplicate */
+    if (us__frag_decode(&f, pkt, n) != 0) {
         c->st.dropped_malformed++;
         return 0;
     }
