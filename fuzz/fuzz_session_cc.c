@@ -70,6 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (sn.cwnd < (uint64_t)cc.cfg.min_cwnd_pkts * cc.cfg.mss) abort();
         if (sn.pacing_rate == 0) abort();
         if (sn.phase < US_CC_STARTUP || sn.phase > US_CC_PROBE_RTT) abort();
+        if (sn.congested_rounds > sn.rounds) abort();
+        /* a loss bound is set only with a model to bound, and never to zero */
+        if (sn.bw_lo == 0) abort();
     }
     return 0;
 }

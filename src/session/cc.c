@@ -1,8 +1,12 @@
 /* cc.c — BBR-style congestion control and token-bucket pacer (see cc.h for the model,
  * the phases and their simplifications). References:
- *   [DRE] draft-cheng-iccrg-delivery-rate-estimation-02
- *   [BBR] draft-cardwell-iccrg-bbr-congestion-control-02 (v1 state machine), with the
- *         v2 "lower bounds" loss response (bw_lo / inflight_lo, beta = 0.7, 2 % threshold). */
+ *   [DRE]  draft-cheng-iccrg-delivery-rate-estimation-02
+ *   [BBR]  draft-cardwell-iccrg-bbr-congestion-control-00 (BBR v1: the state machine, the
+ *          gain cycle, and the premise that random loss is not a congestion signal, §1)
+ *   [BBR2] draft-cardwell-iccrg-bbr-congestion-control-02 (BBR v2): the loss response
+ *          through lower bounds (BBRAdaptLowerBoundsFromCongestion / BBRLossLowerBounds:
+ *          bw_lo, inflight_lo, BBRBeta = 0.7, BBRLossThresh = 2 %), here gated on
+ *          evidence of a full queue (see queue_evidence()). */
 #include "cc.h"
 
 #include <string.h>
@@ -15,6 +19,10 @@
 #define GAIN_DRAIN 89u                  /* 1/2.885 */
 #define GAIN_CWND 512u                  /* 2.0 in PROBE_BW */
 #define BETA 179u                       /* 0.7 */
+#define LO_FLOOR 128u                   /* loss bounds never below 0.5 × the model (LOSS, cc.h) */
+#define RTT_INFLATION 32u               /* queue evidence: round's min RTT > 1.125 × min_rtt */
+#define RTT_INFLATION_MIN_NS 100000ull  /* ... and by at least 100 us (timer/scheduling noise) */
+#define ACK_RATIO_CONGESTED 320u        /* queue evidence: ack_elapsed > 1.25 × send_elapsed */
 static const uint32_t k_cycle[8] = {320, 192, 256, 256, 256, 256, 256, 256}; /* [BBR] 4.3.4 */
 
 /* a * b / c without intermediate overflow; saturates at UINT64_MAX. c != 0. */
@@ -240,6 +248,7 @@ void us__cc_init(us__cc *cc, const us__cc_config *cfg, uint64_t now) {
     cc->min_rtt_stamp_ns = now;
     cc->bw_lo = UINT64_MAX;
     cc->inflight_lo = UINT64_MAX;
+    cc->round_min_rtt_ns = UINT64_MAX;
     cc->delivered_ns = now;
     cc->first_sent_ns = now;
     cc->prior_phase = US_CC_STARTUP;
@@ -292,25 +301,63 @@ void us__cc_on_app_limited(us__cc *cc) {
 
 static uint64_t lo_or(uint64_t lo, uint64_t dflt) { return lo == UINT64_MAX ? dflt : lo; }
 
-/* The loss response (cc.h, LOSS): lower bounds from what the network delivered lately. */
-static void apply_lower_bounds(us__cc *cc, uint64_t bw_latest, uint64_t inflight_latest) {
+/* The loss response (cc.h, LOSS): lower bounds from what the network delivered lately
+ * ([BBR2] BBRLossLowerBounds: x_lo = max(x_latest, BBRBeta × x_lo)). `floored` keeps them
+ * at or above LO_FLOOR × the unbounded model (bandwidth estimate and its BDP), so a round
+ * misjudged as congested costs at most half the rate, and repeated rounds cannot ratchet
+ * the rate down to the minimum window. */
+static void apply_lower_bounds(us__cc *cc, uint64_t bw_latest, uint64_t inflight_latest, int floored) {
     uint64_t cur_bw = lo_or(cc->bw_lo, btlbw(cc));
     cc->bw_lo = max64(bw_latest, muldiv(cur_bw, BETA, US_CC_UNIT));
-    if (cc->bw_lo == 0) cc->bw_lo = UINT64_MAX; /* no model yet: nothing to bound */
     uint64_t cur_in = lo_or(cc->inflight_lo, cc->cwnd);
-    cc->inflight_lo = max64(max64(inflight_latest, muldiv(cur_in, BETA, US_CC_UNIT)), min_cwnd(cc));
+    cc->inflight_lo = max64(inflight_latest, muldiv(cur_in, BETA, US_CC_UNIT));
+    if (floored) {
+        uint64_t model_bdp = muldiv(btlbw(cc), rtt_for_bdp(cc), NS);
+        cc->bw_lo = max64(cc->bw_lo, muldiv(btlbw(cc), LO_FLOOR, US_CC_UNIT));
+        cc->inflight_lo = max64(cc->inflight_lo, muldiv(model_bdp, LO_FLOOR, US_CC_UNIT));
+    }
+    if (cc->bw_lo == 0) cc->bw_lo = UINT64_MAX; /* no model yet: nothing to bound */
+    cc->inflight_lo = max64(cc->inflight_lo, min_cwnd(cc));
     cc->clean_rounds = 0;
 }
 
-/* Round boundary ([DRE] 3.3 / [BBR] 4.5.1): judge the round that just ended. */
+/* Did the round that just ended see a full queue? BBR's premise ([BBR] §1) is that loss
+ * alone does not mean congestion: on a lossy radio or a noisy path packets vanish at any
+ * sending rate. A bottleneck that drops because we overfill it shows itself in one of two
+ * ways, and either is taken as evidence:
+ *   - RTT inflation: even the round's SMALLEST RTT sample exceeds min_rtt by 1/8 (and by
+ *     100 us), i.e. every packet waited in a standing queue (a few reordered or
+ *     ack-delayed packets only inflate some samples, never the minimum; the queue of the
+ *     1.25 probing phase drains within the round, so its minimum stays low);
+ *   - delivery not keeping up with sending: on average over the round's rate samples the
+ *     ACKs took > 1.25 × as long as the sends ([DRE] 3.3 ack_elapsed vs send_elapsed),
+ *     i.e. the network delivered less than 4/5 of the rate we put into it — more inflight
+ *     did not buy more delivery, a queue was growing (this catches queues too shallow for
+ *     the RTT test). Random loss thins both intervals' data alike and leaves the ratio
+ *     near 1; the 1.25 probing gain reaches 1.25 only for the probe's own samples.
+ * Either signal needs a sample from this round; a round without samples shows nothing. */
+static int queue_evidence(const us__cc *cc) {
+    if (cc->round_min_rtt_ns != UINT64_MAX && cc->min_rtt_ns != UINT64_MAX &&
+        cc->round_min_rtt_ns > cc->min_rtt_ns + max64(muldiv(cc->min_rtt_ns, RTT_INFLATION, US_CC_UNIT),
+                                                       RTT_INFLATION_MIN_NS))
+        return 1;
+    return cc->round_ratio_n > 0 && cc->round_ratio_sum > ACK_RATIO_CONGESTED * cc->round_ratio_n;
+}
+
+/* Round boundary ([DRE] 3.3 / [BBR] 4.5.1): judge the round that just ended. It counts as
+ * congested when its loss rate exceeds loss_thresh_pct ([BBR2] BBRLossThresh) AND it
+ * shows queue evidence; only then are the lower bounds (and STARTUP's exit on loss)
+ * applied. Bounds are lifted after US_CC_LO_CLEAR_ROUNDS rounds not judged congested —
+ * rounds with random loss count, so a lossy path gets its full model back. */
 static void end_round(us__cc *cc) {
     uint64_t round_delivered = cc->delivered - cc->round_delivered_start;
     uint64_t total = round_delivered + cc->round_lost;
-    int congested = cc->round_lost > 0 && total > 0 &&
-                    cc->round_lost * 100 > (uint64_t)cc->cfg.loss_thresh_pct * total;
-    if (congested) {
-        apply_lower_bounds(cc, cc->round_bw_max, round_delivered);
-        if (!cc->filled_pipe) cc->filled_pipe = 1; /* STARTUP exits on heavy loss too */
+    int lossy = cc->round_lost > 0 && total > 0 &&
+                cc->round_lost * 100 > (uint64_t)cc->cfg.loss_thresh_pct * total;
+    if (lossy && queue_evidence(cc)) {
+        apply_lower_bounds(cc, cc->round_bw_max, round_delivered, 1);
+        cc->congested_rounds++;
+        if (!cc->filled_pipe) cc->filled_pipe = 1; /* STARTUP exits on congestive loss too */
     } else if (++cc->clean_rounds >= US_CC_LO_CLEAR_ROUNDS) {
         cc->bw_lo = UINT64_MAX;
         cc->inflight_lo = UINT64_MAX;
@@ -318,6 +365,9 @@ static void end_round(us__cc *cc) {
     cc->round_delivered_start = cc->delivered;
     cc->round_lost = 0;
     cc->round_bw_max = 0;
+    cc->round_min_rtt_ns = UINT64_MAX;
+    cc->round_ratio_sum = 0;
+    cc->round_ratio_n = 0;
 }
 
 static void check_full_pipe(us__cc *cc, int sample_app_limited) {
@@ -413,6 +463,7 @@ void us__cc_on_ack_rtt(us__cc *cc, us__cc_pkt *pkt, uint64_t now, uint64_t rtt_n
         cc->round_start = 1;
         end_round(cc);
     }
+    if (rtt_ns != 0 && rtt_ns < cc->round_min_rtt_ns) cc->round_min_rtt_ns = rtt_ns;
 
     /* Delivery-rate sample ([DRE] 3.3), from the newest packet acked so far. */
     if (pkt->delivered >= cc->last_prior_delivered) {
@@ -427,6 +478,13 @@ void us__cc_on_ack_rtt(us__cc *cc, us__cc_pkt *pkt, uint64_t now, uint64_t rtt_n
         if (interval > 0 && delta > 0 && (cc->min_rtt_ns == UINT64_MAX || interval >= cc->min_rtt_ns)) {
             uint64_t bw = muldiv(delta, NS, interval);
             cc->latest_bw = bw;
+            /* Only packets sent after an ACK of their flight: before the first one both
+             * origins are the flight's start and ack_elapsed includes a whole RTT. */
+            if (send_elapsed > 0 && pkt->delivered_ns != pkt->first_sent_ns) {
+                /* capped so a sample after an idle gap cannot dominate the mean */
+                cc->round_ratio_sum += min64(muldiv(ack_elapsed, US_CC_UNIT, send_elapsed), 4 * US_CC_UNIT);
+                cc->round_ratio_n++;
+            }
             if (bw > cc->round_bw_max) cc->round_bw_max = bw;
             /* [DRE] 3.4: app-limited samples may only raise the estimate. */
             if (!pkt->app_limited || bw >= btlbw(cc)) filt_max(&cc->bw, US_CC_BW_ROUNDS, cc->rounds, bw);
@@ -451,7 +509,7 @@ void us__cc_on_lost(us__cc *cc, us__cc_pkt *pkt, uint64_t now) {
 
 void us__cc_on_timeout(us__cc *cc, uint64_t now) {
     (void)now;
-    apply_lower_bounds(cc, 0, 0);
+    apply_lower_bounds(cc, 0, 0, 0); /* a timeout is not random loss: no floor */
     if (!cc->filled_pipe) cc->filled_pipe = 1;
     update_outputs(cc, 0);
 }
@@ -471,6 +529,7 @@ void us__cc_snapshot_get(const us__cc *cc, us__cc_snapshot *s) {
     s->delivered = cc->delivered;
     s->lost = cc->lost;
     s->rounds = cc->rounds;
+    s->congested_rounds = cc->congested_rounds;
     s->phase = cc->phase;
 }
 

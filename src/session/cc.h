@@ -15,19 +15,28 @@
  *
  * PHASES (a documented simplification of BBR v1 with the v2 loss response):
  *   STARTUP   pacing_gain = cwnd_gain = 2.89 (2/ln2). Leaves when btlbw did not grow by
- *             25 % for 3 rounds ("full pipe"), or when a round loses > 2 % of its packets.
+ *             25 % for 3 rounds ("full pipe"), or after a congested round (LOSS below).
  *   DRAIN     pacing_gain = 1/2.89 until inflight <= BDP.
  *   PROBE_BW  gain cycle [1.25, 0.75, 1, 1, 1, 1, 1, 1], one phase per min_rtt, cwnd_gain 2.
  *   PROBE_RTT entered when min_rtt was not refreshed for min_rtt_window_ns: cwnd = 4 packets
  *             for max(200 ms, one round), then back to PROBE_BW (or STARTUP if the pipe was
  *             never filled).
- * LOSS. A round with loss > 2 % (or any retransmission timeout) sets the lower bounds
- * bw_lo = max(bw of that round, 0.7 × current) and inflight_lo = 0.7 × inflight; the model
- * then uses min(btlbw, bw_lo) and min(cwnd, inflight_lo). Random loss on a link that still
- * delivers at the old rate thus mostly shrinks inflight, while loss caused by a lower link
- * rate pulls the pacing rate down within a few rounds instead of waiting for the
- * US_CC_BW_ROUNDS max filter to forget. The bounds are lifted after US_CC_LO_CLEAR_ROUNDS
- * loss-free rounds.
+ * LOSS. BBR's premise (draft-cardwell-iccrg-bbr-congestion-control-00 §1) is that packet
+ * loss alone is not congestion: paths drop packets at random (radio, noisy links) at any
+ * rate. A round counts as CONGESTED only when its loss exceeds loss_thresh_pct (2 %, the
+ * v2 draft's BBRLossThresh) AND it shows evidence of a full queue: its smallest RTT sample
+ * is > 1.125 × min_rtt (a standing queue delayed every packet), or over its delivery-rate
+ * samples the ACKs took on average > 1.25 × as long as the sends (the network delivered
+ * less than 4/5 of what we put in). A congested round sets the v2 lower bounds
+ *   bw_lo = max(bw of that round, 0.7 × current), inflight_lo = max(inflight, 0.7 × current),
+ * never below half the unbounded model (0.5 × btlbw, 0.5 × btlbw × min_rtt), and the model
+ * then uses min(btlbw, bw_lo) and min(cwnd, inflight_lo): loss caused by a lower link rate
+ * pulls the pacing rate down within a few rounds instead of waiting for the
+ * US_CC_BW_ROUNDS max filter to forget, while random loss on an uncongested path leaves
+ * the model alone (the rate sample already excludes lost bytes). A retransmission timeout
+ * applies the bounds at once (without the floor). The bounds are lifted after
+ * US_CC_LO_CLEAR_ROUNDS rounds not judged congested. STARTUP also ends on a congested
+ * round, not on random loss.
  * There is no separate recovery state; retransmission is the caller's business.
  *
  * UNITS: time in nanoseconds (explicit `now`, any monotonic origin), sizes in bytes, rates
@@ -52,7 +61,7 @@
 
 #define US_CC_UNIT 256u               /* gains are fixed point: 256 = 1.0 */
 #define US_CC_BW_ROUNDS 10            /* btlbw max-filter window, in round trips */
-#define US_CC_LO_CLEAR_ROUNDS 8       /* loss-free rounds that lift bw_lo / inflight_lo */
+#define US_CC_LO_CLEAR_ROUNDS 8       /* uncongested rounds that lift bw_lo / inflight_lo */
 
 /* ---- Token-bucket pacer ------------------------------------------------------------------
  * Tokens (bytes) accrue at `rate` bytes/s up to `burst` bytes; a packet of n bytes may go
@@ -88,7 +97,8 @@ typedef struct us__cc_config {
     uint64_t min_rtt_window_ns;       /* [10 s] */
     uint64_t probe_rtt_ns;            /* [200 ms] */
     uint64_t max_rate;                /* cap on pacing rate, bytes/s, 0 = none [0] */
-    uint32_t loss_thresh_pct;         /* loss rate per round that counts as congestion [2] */
+    uint32_t loss_thresh_pct;         /* loss rate per round that, with queue evidence,
+                                         counts as congestion [2] */
 } us__cc_config;
 
 /* Per-packet state the caller stores with each sent packet (draft-cheng §3.2 "P."). */
@@ -114,6 +124,7 @@ typedef struct us__cc_snapshot {
     uint64_t delivered;               /* bytes acknowledged, total */
     uint64_t lost;                    /* bytes declared lost, total */
     uint64_t rounds;                  /* round trips counted */
+    uint64_t congested_rounds;        /* rounds judged congested (loss + queue evidence) */
     int phase;                        /* enum us__cc_phase */
 } us__cc_snapshot;
 
@@ -137,7 +148,10 @@ typedef struct us__cc {
     uint64_t min_rtt_ns, min_rtt_stamp_ns, srtt_ns, rttvar_ns;
     uint64_t bw_lo, inflight_lo;
     uint64_t round_lost, round_delivered_start, round_lost_start, round_bw_max;
-    uint64_t clean_rounds;
+    uint64_t clean_rounds;            /* rounds since the last one judged congested */
+    uint64_t round_min_rtt_ns;        /* smallest RTT sample of the current round */
+    uint64_t round_ratio_sum, round_ratio_n; /* ack_elapsed/send_elapsed (×256) this round */
+    uint64_t congested_rounds;        /* rounds judged congested, total */
     uint64_t last_prior_delivered;    /* newest packet a rate sample was taken from */
     uint64_t latest_bw;               /* last valid delivery-rate sample */
     /* startup */
