@@ -874,8 +874,13 @@ L_BR_TABLE : {
 L_ENTER : {
     /* [frame_slots, zero_from, zero_n, fuel] */
     if (UNLIKELY(fp + pc[1].u > stack_end)) TRAP(UW_TRAP_STACK_EXHAUSTED);
-    uint64_t *z = fp + pc[2].u;
-    for (uint64_t k = 0, n = pc[3].u; k < n; k++) z[k] = 0;
+    /* Zero the non-parameter locals. The empty asm keeps gcc from turning this loop into a
+     * memset@plt call (spills + a library call on every wasm call; n is usually 0..8). */
+    uint64_t *z = fp + pc[2].u, *const ze = z + pc[3].u;
+    while (z < ze) {
+        *z++ = 0;
+        __asm__("" : "+r"(z));
+    }
     fuel -= pc[4].i;
     if (UNLIKELY(fuel < 0)) TRAP(UW_TRAP_OUT_OF_FUEL);
     if (UNLIKELY(atomic_load_explicit(epoch, memory_order_relaxed) >= deadline))
