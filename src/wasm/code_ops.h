@@ -92,7 +92,12 @@
     X(HALT)             /* [] end of an entry trampoline */                                  \
     X(BR_L)             /* [off] back-edge: off points at a LOOP op, see below */            \
     X(BR_IF_L)          /* [s cond, off] */                                                  \
-    X(BR_IF_I32_EQZ_L)  /* [s a, off] */
+    X(BR_IF_I32_EQZ_L)  /* [s a, off] */                                                \
+    X(CALL_DEF)         /* [code, s argbase]: call of a function defined in this module */
+
+/* CALL_DEF's first operand is the callee's uw__code (module-owned, stable address): the
+ * callee always runs in the caller's instance and is never a host function, so the call
+ * skips the uw_func lookup, the host check and the instance switch of CALL. */
 
 /* Fused i32 compare + br_if: OP_BR_IF_<name> [s a, s b, off], OP_BR_IF_<name>_I [s a, imm b,
  * off]; the instruction has the same size as the compare it replaces. */

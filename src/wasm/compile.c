@@ -772,7 +772,13 @@ static void compile_op(comp *c, uint8_t opc) {
             c->err = UMBRA_EWASM_INVALID;
             return;
         }
-        call_common(c, &c->m->types[c->m->funcs[f].type_index], UW__OP_CALL, f, 0);
+        const uw__functype *ft = &c->m->types[c->m->funcs[f].type_index];
+        const uw__modrt *rt = c->m->compiled;
+        if (f >= c->m->nfunc_imports && rt) /* rt->codes is allocated before any body */
+            call_common(c, ft, UW__OP_CALL_DEF,
+                        (uint64_t)(uintptr_t)&rt->codes[f - c->m->nfunc_imports], 0);
+        else
+            call_common(c, ft, UW__OP_CALL, f, 0);
         break;
     }
     case 0x11: { /* call_indirect */

@@ -953,6 +953,15 @@ do_call:
     pc = ((const uw__code *)f->rt)->cells;
     goto L_ENTER; /* every body starts with ENTER: a direct jump instead of a dispatch */
 }
+L_CALL_DEF : {
+    /* [code, s argbase]: same frame push as CALL; callee in this instance, never host */
+    const uw__code *cd = (const uw__code *)pc[1].h;
+    if (UNLIKELY(depth >= nframes)) TRAP(UW_TRAP_STACK_EXHAUSTED);
+    frames[depth++] = (uw__frame){pc + 3, fp, inst};
+    fp += pc[2].u;
+    pc = cd->cells;
+    goto L_ENTER;
+}
 L_HALT:
     ex->fuel = fuel;
     ex->depth = depth;
