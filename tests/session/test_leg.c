@@ -284,6 +284,7 @@ static int rs_round(rs *r, const umbra_identity *id, const umbra_peer_key *pk, c
     assert_int_equal(us_endpoint_listen(srv, "127.0.0.1", 0), 0);
     assert_int_equal(us_endpoint_new(&r->loop, &ccfg, US_LEG_UDP, &ccb, r, &cli), 0);
     r->up = r->closed = r->have_ticket = 0;
+    r->cs = NULL; /* the previous round's session died with its endpoint */
     assert_int_equal(us_endpoint_connect(cli, "127.0.0.1", us_endpoint_port(srv), NULL), 0);
     uv_timer_t t;
     uv_timer_init(&r->loop, &t);
@@ -298,6 +299,7 @@ static int rs_round(rs *r, const umbra_identity *id, const umbra_peer_key *pk, c
     us_stats st;
     us_conn_stats(us_session_conn(r->cs), &st);
     early = st.early;
+    r->cs = NULL;
     us_endpoint_free(cli);
     us_endpoint_free(srv);
     uv_close((uv_handle_t *)&t, NULL);
