@@ -52,7 +52,8 @@ struct us_endpoint {
     us__reasm_table reasm;            /* UDP server: half-open ClientHello fragments (§2.6) */
     char *used_path;                  /* ticket_dir: persistent list of used ticket ids */
     size_t used_records;              /* records in that file (compacted at 2 * SEEN_MAX) */
-    uint8_t rbuf[RECV_BUF];
+    uint8_t rbuf[RECV_BUF];           /* UDP datagrams; stream data handed to on_data */
+    uint8_t tcp_rbuf[RECV_BUF];       /* TCP reads of every session of this endpoint */
     uint8_t sbuf[US_MAX_PACKET + 4];
 };
 
@@ -375,11 +376,18 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
     endpoint_arm(e);
 }
 
+/* One receive buffer per endpoint, shared by its TCP sessions. That is safe because an
+ * endpoint lives on one uv loop (one thread) and libuv calls alloc_cb and read_cb back to
+ * back for a single read: on_tcp_read consumes the whole chunk before returning (the frame
+ * reader copies a partial frame, and a whole frame handed out in place is processed at once),
+ * so no other session of the endpoint can be handed the buffer while it still holds data.
+ * It must not be e->rbuf: deliver() reads stream data into e->rbuf while a frame that points
+ * into this buffer is still being processed. A process-wide static buffer is NOT safe:
+ * endpoints on other threads (their own loops) would overwrite each other's frames. */
 static void tcp_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
-    (void)h;
+    us_session *s = h->data;
     (void)sz;
-    static char buf[RECV_BUF];
-    *b = uv_buf_init(buf, sizeof buf);
+    *b = uv_buf_init((char *)s->e->tcp_rbuf, sizeof s->e->tcp_rbuf);
 }
 
 static void on_tcp_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {

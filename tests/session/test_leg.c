@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <uv.h>
 
@@ -171,6 +172,89 @@ static void test_tcp_wrong_key(void **st) { (void)st; run_case(US_LEG_TCP, 1, 0,
 static void test_udp_unreachable(void **st) { (void)st; run_case(US_LEG_UDP, 0, 1, 1000, 0, UMBRA_EUNREACHABLE); }
 static void test_tcp_unreachable(void **st) { (void)st; run_case(US_LEG_TCP, 0, 1, 1000, 0, UMBRA_EUNREACHABLE); }
 static void test_udp_rebind(void **st) { (void)st; run_case(US_LEG_UDP, 0, 0, leg_bytes() / 2, 1, 0); }
+
+/* Two server/client pairs over TCP, each on its own thread with its own uv loop, transfer
+ * at the same time. The legs once read TCP into one process-wide buffer, so concurrent
+ * endpoints corrupted each other's frames (AEAD failures, closed sessions). The thread body
+ * does not call cmocka asserts itself (cmocka's failure longjmp is per thread); it records
+ * a result that the main thread checks. The callbacks only assert on calls that succeed in
+ * a healthy run. */
+typedef struct pair_run {
+    ctx c;
+    size_t bytes;
+    int rc;                 /* 0 ok, else the step that failed */
+} pair_run;
+
+static void *pair_thread(void *arg) {
+    pair_run *r = arg;
+    ctx *c = &r->c;
+    umbra_identity *id = NULL;
+    umbra_peer_key pk;
+    us_config scfg, ccfg;
+    r->rc = 1;
+    if (uv_loop_init(&c->loop) != 0) return NULL;
+    if (umbra_identity_generate(&id) != 0) goto out_loop;
+    umbra_identity_public(id, &pk);
+    us_config_default(&scfg);
+    us_config_default(&ccfg);
+    scfg.identity = id;
+    ccfg.peer = &pk;
+    ccfg.handshake_timeout_ns = 3000000000ull;
+    us_callbacks scb = {NULL, srv_data, NULL, NULL};
+    us_callbacks ccb = {cli_session, cli_data, cli_writable, cli_closed};
+    c->to_send = r->bytes;
+    uc_sha256_init(&c->h_sent);
+    uc_sha256_init(&c->h_srv);
+    r->rc = 2;
+    if (us_endpoint_new(&c->loop, &scfg, US_LEG_TCP, &scb, c, &c->srv) != 0) goto out_id;
+    if (us_endpoint_listen(c->srv, "127.0.0.1", 0) != 0) goto out_srv;
+    if (us_endpoint_new(&c->loop, &ccfg, US_LEG_TCP, &ccb, c, &c->cli) != 0) goto out_srv;
+    if (us_endpoint_connect(c->cli, "127.0.0.1", us_endpoint_port(c->srv), NULL) != 0) goto out_cli;
+    uv_timer_init(&c->loop, &c->guard);
+    c->guard.data = c;
+    uv_timer_start(&c->guard, on_guard, 60000, 0);
+    uv_run(&c->loop, UV_RUN_DEFAULT);
+    uv_close((uv_handle_t *)&c->guard, NULL);
+    uint8_t a[32], b[32];
+    uc_sha256_final(&c->h_sent, a);
+    uc_sha256_final(&c->h_srv, b);
+    if (!c->closed) r->rc = 3;
+    else if (c->close_err != 0) r->rc = 4;
+    else if (c->srv_recv != r->bytes || memcmp(a, b, 32) != 0) r->rc = 5;
+    else if (c->cli_recv != 4) r->rc = 6;
+    else r->rc = 0;
+out_cli:
+    us_endpoint_free(c->cli);
+out_srv:
+    us_endpoint_free(c->srv);
+out_id:
+    uv_run(&c->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&c->loop) != 0 && r->rc == 0) r->rc = 7;
+    umbra_identity_free(id);
+    return NULL;
+out_loop:
+    uv_loop_close(&c->loop);
+    return NULL;
+}
+
+static void test_tcp_two_threads(void **st) {
+    (void)st;
+    assert_int_equal(uc_init(), 0);
+    pair_run *r = calloc(2, sizeof *r);
+    assert_non_null(r);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) {
+        r[i].bytes = leg_bytes() / 2;
+        assert_int_equal(pthread_create(&t[i], NULL, pair_thread, &r[i]), 0);
+    }
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_join(t[i], NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        if (r[i].rc) print_message("pair %d: step %d, close_err %d, srv_recv %zu\n", i, r[i].rc,
+                                   r[i].c.close_err, r[i].c.srv_recv);
+        assert_int_equal(r[i].rc, 0);
+    }
+    free(r);
+}
 
 /* endpoint limits: with max_sessions = 1 a second client gets no answer while the first
  * session lives */
@@ -361,7 +445,7 @@ int main(void) {
         cmocka_unit_test(test_udp_wrong_key),  cmocka_unit_test(test_tcp_wrong_key),
         cmocka_unit_test(test_udp_unreachable), cmocka_unit_test(test_tcp_unreachable),
         cmocka_unit_test(test_udp_rebind),     cmocka_unit_test(test_udp_max_sessions),
-        cmocka_unit_test(test_udp_ticket_restart),
+        cmocka_unit_test(test_udp_ticket_restart), cmocka_unit_test(test_tcp_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
