@@ -273,12 +273,20 @@ UMBRA_API int uc_compsig_verify(const uint8_t sig[3373], const uint8_t *msg, siz
                                 const uint8_t *ctx, size_t ctxlen, const uint8_t pk[1984]);
 /* Expanded signing key: uc_compsig_sign() re-derives the ML-DSA-65 key from its seed on
  * every call (about a quarter of the signing time); a long-lived signer expands once (pk
- * optional, may be NULL) and signs with uc_compsig_sign_xsk(). Secret: wipe with
- * uc_compsig_xsk_wipe(). Same errors as uc_compsig_sign(). */
+ * optional, may be NULL) and signs with uc_compsig_sign_xsk(). The expanded key also
+ * caches what FIPS 204 Algorithm 7 (ML-DSA.Sign_internal) lines 1-5 compute before the
+ * rejection loop — A-hat = ExpandA(rho) and NTT(s1), NTT(s2), NTT(t0), tr, K — so
+ * uc_compsig_sign_xsk() runs only the loop; signatures are the same as without the cache.
+ * The struct is large (about 52 KB, UC_COMPSIG_XSK_SIZE): keep it in static or heap
+ * storage (or an owning struct), not on a small thread stack. Caller-owned; secret: wipe
+ * with uc_compsig_xsk_wipe(). Same errors as uc_compsig_sign(). */
+#define UC_MLDSA65_PRE_LEN 48224 /* A-hat (6x5 polys) + NTT(s1, s2, t0) + tr + K */
 typedef struct uc_compsig_xsk {
     uint8_t mldsa_sk[4032];
     uint8_t ed_sk[64]; /* libsodium form: seed || pk */
+    _Alignas(16) uint8_t mldsa_pre[UC_MLDSA65_PRE_LEN]; /* ML-DSA-65 Algorithm 7 lines 1-5 */
 } uc_compsig_xsk; /* do not touch fields */
+#define UC_COMPSIG_XSK_SIZE (sizeof(uc_compsig_xsk))
 UMBRA_API int uc_compsig_expand(uc_compsig_xsk *xsk, uint8_t pk[1984], const uint8_t sk[64]);
 UMBRA_API int uc_compsig_sign_xsk(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
                                   size_t ctxlen, const uc_compsig_xsk *xsk);

@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "crypto_internal.h"
 #include "umbra/crypto.h"
 
 static const char PREFIX[] = "CompositeAlgorithmSignatures2025";
@@ -37,11 +38,29 @@ static size_t build_mprime(uint8_t out[MPRIME_MAX], const uint8_t *msg, size_t n
     return o + 64;
 }
 
+/* Derives both component keys from the 64-byte composite sk: the ML-DSA key is re-derived
+ * from its seed xi (FIPS 204 KeyGen_internal), the Ed25519 key from its RFC 8032 seed
+ * (libsodium keeps seed || pk as its sk). pk is optional. */
+static int derive(uint8_t *pk, uint8_t mldsa_sk[UC_MLDSA65_SK_LEN], uint8_t ed_sk[64],
+                  const uint8_t sk[64]) {
+    uint8_t pk_m[UC_MLDSA65_PK_LEN], pk_e[32];
+    int rc = uc_mldsa65_keypair_derand(pk_m, mldsa_sk, sk);
+    if (rc) return rc;
+    crypto_sign_seed_keypair(pk_e, ed_sk, sk + 32);
+    if (pk) {
+        memcpy(pk, pk_m, sizeof pk_m);
+        memcpy(pk + UC_MLDSA65_PK_LEN, pk_e, 32);
+    }
+    return 0;
+}
+
 int uc_compsig_keypair_derand(uint8_t pk[1984], const uint8_t sk[64]) {
     if (!pk || !sk) return UMBRA_EINVAL;
-    uc_compsig_xsk xsk;
-    int rc = uc_compsig_expand(&xsk, pk, sk);
-    uc_compsig_xsk_wipe(&xsk);
+    /* no expanded key here: its ~52 KB cache is not needed for pk alone */
+    uint8_t mldsa_sk[UC_MLDSA65_SK_LEN], ed_sk[64];
+    int rc = derive(pk, mldsa_sk, ed_sk, sk);
+    sodium_memzero(mldsa_sk, sizeof mldsa_sk);
+    sodium_memzero(ed_sk, sizeof ed_sk);
     return rc;
 }
 
@@ -53,25 +72,21 @@ int uc_compsig_keypair(uint8_t pk[1984], uint8_t sk[64]) {
     return rc;
 }
 
+static umbra__mldsa65_pre *xsk_pre(uc_compsig_xsk *xsk) {
+    return (umbra__mldsa65_pre *)(void *)xsk->mldsa_pre;
+}
+
 int uc_compsig_expand(uc_compsig_xsk *xsk, uint8_t pk[1984], const uint8_t sk[64]) {
     if (!xsk || !sk) return UMBRA_EINVAL;
-    uint8_t pk_m[UC_MLDSA65_PK_LEN], pk_e[32];
-    /* The ML-DSA key is re-derived from its seed xi (FIPS 204 KeyGen_internal), the
-     * Ed25519 key from its RFC 8032 seed (libsodium keeps seed || pk as its sk). */
-    int rc = uc_mldsa65_keypair_derand(pk_m, xsk->mldsa_sk, sk);
-    if (rc) {
-        uc_compsig_xsk_wipe(xsk);
-        return rc;
-    }
-    crypto_sign_seed_keypair(pk_e, xsk->ed_sk, sk + 32);
-    if (pk) {
-        memcpy(pk, pk_m, sizeof pk_m);
-        memcpy(pk + UC_MLDSA65_PK_LEN, pk_e, 32);
-    }
-    return 0;
+    int rc = derive(pk, xsk->mldsa_sk, xsk->ed_sk, sk);
+    /* FIPS 204 Algorithm 7 lines 1-5, once per key instead of once per signature */
+    if (rc == 0) rc = umbra__mldsa65_pre_init(xsk_pre(xsk), xsk->mldsa_sk);
+    if (rc) uc_compsig_xsk_wipe(xsk);
+    return rc;
 }
 
 void uc_compsig_xsk_wipe(uc_compsig_xsk *xsk) {
+    /* covers mldsa_sk, ed_sk and the cached NTT(s1), NTT(s2), NTT(t0) and K */
     if (xsk) sodium_memzero(xsk, sizeof *xsk);
 }
 
@@ -82,7 +97,8 @@ int uc_compsig_sign_xsk(uint8_t sig[3373], const uint8_t *msg, size_t n, const u
     if (xsk && (!n || msg) && (!ctxlen || ctx) && ctxlen <= 255) {
         uint8_t mp[MPRIME_MAX];
         size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
-        rc = uc_mldsa65_sign(sig, mp, mplen, (const uint8_t *)LABEL, LABEL_LEN, NULL, xsk->mldsa_sk);
+        const umbra__mldsa65_pre *pre = (const umbra__mldsa65_pre *)(const void *)xsk->mldsa_pre;
+        rc = umbra__mldsa65_sign_pre(sig, mp, mplen, 1, (const uint8_t *)LABEL, LABEL_LEN, NULL, pre);
         if (rc == 0) crypto_sign_detached(sig + UC_MLDSA65_SIG_LEN, NULL, mp, mplen, xsk->ed_sk);
     }
     if (rc) sodium_memzero(sig, UC_COMPSIG_SIG_LEN); /* never a half-made signature */
@@ -92,10 +108,19 @@ int uc_compsig_sign_xsk(uint8_t sig[3373], const uint8_t *msg, size_t n, const u
 int uc_compsig_sign(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
                     size_t ctxlen, const uint8_t sk[64]) {
     if (!sig || !sk) return UMBRA_EINVAL;
-    uc_compsig_xsk xsk;
-    int rc = uc_compsig_expand(&xsk, NULL, sk);
-    if (rc == 0) rc = uc_compsig_sign_xsk(sig, msg, n, ctx, ctxlen, &xsk);
-    uc_compsig_xsk_wipe(&xsk);
+    /* one-shot: no cache (it would cost as much as it saves, and ~52 KB of stack) */
+    uint8_t mldsa_sk[UC_MLDSA65_SK_LEN], ed_sk[64];
+    int rc = derive(NULL, mldsa_sk, ed_sk, sk);
+    if (rc == 0 && ((n && !msg) || (ctxlen && !ctx) || ctxlen > 255)) rc = UMBRA_EINVAL;
+    if (rc == 0) {
+        uint8_t mp[MPRIME_MAX];
+        size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
+        rc = uc_mldsa65_sign(sig, mp, mplen, (const uint8_t *)LABEL, LABEL_LEN, NULL, mldsa_sk);
+        if (rc == 0) crypto_sign_detached(sig + UC_MLDSA65_SIG_LEN, NULL, mp, mplen, ed_sk);
+    }
+    sodium_memzero(mldsa_sk, sizeof mldsa_sk);
+    sodium_memzero(ed_sk, sizeof ed_sk);
+    if (rc) sodium_memzero(sig, UC_COMPSIG_SIG_LEN);
     return rc;
 }
 

@@ -28,4 +28,23 @@ typedef struct uc__ossl_algs {
 /* Returns the fetched algorithms, or NULL when OpenSSL could not provide them. */
 const uc__ossl_algs *uc__ossl(void);
 
+/* ML-DSA-65 signing key with FIPS 204 Algorithm 7 lines 1-5 done once: A-hat, NTT(s1),
+ * NTT(s2), NTT(t0), tr and K (mldsa.c). UC_MLDSA65_PRE_LEN bytes, 16-byte alignment is
+ * enough; secret — wipe with umbra__mldsa65_pre_wipe. Signatures equal those of
+ * uc_mldsa65_sign / _sign_internal / _sign_mu on the same sk, message and rnd. */
+typedef struct umbra__mldsa65_pre umbra__mldsa65_pre;
+/* Fills pre from a 4032-byte sk. 0; UMBRA_EINVAL (NULL); UMBRA_EBADKEY (s1/s2 out of
+ * range). pre is zeroed on failure. */
+int umbra__mldsa65_pre_init(umbra__mldsa65_pre *pre, const uint8_t sk[4032]);
+void umbra__mldsa65_pre_wipe(umbra__mldsa65_pre *pre);
+/* pure = 1: ML-DSA.Sign (Algorithm 2, M' = 0 || |ctx| || ctx || msg); pure = 0:
+ * Sign_internal on M' = msg (ctxlen must be 0). rnd: 32 bytes, or NULL for fresh
+ * randomness (hedged). Errors as uc_mldsa65_sign; sig zeroed on failure. */
+int umbra__mldsa65_sign_pre(uint8_t sig[3309], const uint8_t *msg, size_t n, int pure,
+                            const uint8_t *ctx, size_t ctxlen, const uint8_t *rnd,
+                            const umbra__mldsa65_pre *pre);
+/* External mu (FIPS 204 §6.2). */
+int umbra__mldsa65_sign_mu_pre(uint8_t sig[3309], const uint8_t mu[64], const uint8_t *rnd,
+                               const umbra__mldsa65_pre *pre);
+
 #endif

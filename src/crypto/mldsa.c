@@ -109,34 +109,49 @@ static void challenge_hash(uint8_t ctilde[CTILDEBYTES], const uint8_t mu[CRHBYTE
     shake256_inc_ctx_release(&st);
 }
 
-/* The bulk of the signer's secrets, kept together so one wipe clears them. */
+/* What FIPS 204 Algorithm 7 (ML-DSA.Sign_internal) lines 1-5 compute from sk before the
+ * rejection loop: A-hat = ExpandA(rho) (NTT domain), s1-hat, s2-hat, t0-hat (NTT of the
+ * decoded s1, s2, t0), plus tr and K as stored in sk. Everything but A-hat and tr is
+ * secret. Kept whole inside uc_compsig_xsk (UC_MLDSA65_PRE_LEN bytes). */
+struct umbra__mldsa65_pre {
+    polyvecl mat[K], s1;
+    polyveck s2, t0;
+    uint8_t tr[TRBYTES], key[SEEDBYTES];
+};
+_Static_assert(sizeof(struct umbra__mldsa65_pre) == UC_MLDSA65_PRE_LEN, "UC_MLDSA65_PRE_LEN");
+_Static_assert(_Alignof(struct umbra__mldsa65_pre) <= 16, "uc_compsig_xsk aligns the cache to 16");
+
+/* Algorithm 7 lines 1-5 (sk already checked by sk_ok). */
+static void pre_fill(struct umbra__mldsa65_pre *p, const uint8_t sk[SKB]) {
+    uint8_t rho[SEEDBYTES];
+    PQCLEAN_MLDSA65_CLEAN_unpack_sk(rho, p->tr, p->key, &p->t0, &p->s1, &p->s2, sk);
+    PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_expand(p->mat, rho);
+    PQCLEAN_MLDSA65_CLEAN_polyvecl_ntt(&p->s1);
+    PQCLEAN_MLDSA65_CLEAN_polyveck_ntt(&p->s2);
+    PQCLEAN_MLDSA65_CLEAN_polyveck_ntt(&p->t0);
+}
+
+/* The signer's per-signature secrets, kept together so one wipe clears them. */
 struct sign_state {
-    uint8_t rho[SEEDBYTES], tr[TRBYTES], key[SEEDBYTES];
     uint8_t krm[SEEDBYTES + RNDBYTES + CRHBYTES]; /* K || rnd || mu */
     uint8_t rhopp[CRHBYTES];
-    polyvecl mat[K], s1, y, z;
-    polyveck t0, s2, w1, w0, h;
+    polyvecl y, z;
+    polyveck w1, w0, h;
     poly cp;
 };
 
-/* FIPS 204 Algorithm 7, ML-DSA.Sign_internal, from line 6 on (mu given). */
-static int sign_mu(uint8_t sig[SIGB], const uint8_t mu[CRHBYTES], const uint8_t rnd[RNDBYTES],
-                   const uint8_t sk[SKB]) {
+/* FIPS 204 Algorithm 7, ML-DSA.Sign_internal, from line 7 on (mu given, lines 1-5 in p). */
+static int sign_loop(uint8_t sig[SIGB], const uint8_t mu[CRHBYTES], const uint8_t rnd[RNDBYTES],
+                     const struct umbra__mldsa65_pre *p) {
     struct sign_state s;
     int rc = UMBRA_ECRYPTO;
-    PQCLEAN_MLDSA65_CLEAN_unpack_sk(s.rho, s.tr, s.key, &s.t0, &s.s1, &s.s2, sk);
     /* line 7: rho'' = H(K || rnd || mu, 64) */
-    memcpy(s.krm, s.key, SEEDBYTES);
+    memcpy(s.krm, p->key, SEEDBYTES);
     memcpy(s.krm + SEEDBYTES, rnd, RNDBYTES);
     memcpy(s.krm + SEEDBYTES + RNDBYTES, mu, CRHBYTES);
     /* uc_shake256 (OpenSSL) cleanses its Keccak state; PQClean's shake256() would free a
      * heap state that absorbed K unwiped. */
     uc_shake256(s.rhopp, CRHBYTES, s.krm, sizeof s.krm);
-    /* lines 1-5: A-hat = ExpandA(rho); s1, s2, t0 into the NTT domain */
-    PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_expand(s.mat, s.rho);
-    PQCLEAN_MLDSA65_CLEAN_polyvecl_ntt(&s.s1);
-    PQCLEAN_MLDSA65_CLEAN_polyveck_ntt(&s.s2);
-    PQCLEAN_MLDSA65_CLEAN_polyveck_ntt(&s.t0);
 
     for (uint16_t kappa = 0; kappa < MAX_ATTEMPTS; kappa++) {
         /* line 11: y = ExpandMask(rho'', kappa * l) (PQClean multiplies by l inside) */
@@ -144,7 +159,7 @@ static int sign_mu(uint8_t sig[SIGB], const uint8_t mu[CRHBYTES], const uint8_t 
         /* lines 12-13: w = NTT^-1(A-hat * NTT(y)); w1 = HighBits(w) */
         s.z = s.y;
         PQCLEAN_MLDSA65_CLEAN_polyvecl_ntt(&s.z);
-        PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_pointwise_montgomery(&s.w1, s.mat, &s.z);
+        PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_pointwise_montgomery(&s.w1, p->mat, &s.z);
         PQCLEAN_MLDSA65_CLEAN_polyveck_reduce(&s.w1);
         PQCLEAN_MLDSA65_CLEAN_polyveck_invntt_tomont(&s.w1);
         PQCLEAN_MLDSA65_CLEAN_polyveck_caddq(&s.w1);
@@ -154,20 +169,20 @@ static int sign_mu(uint8_t sig[SIGB], const uint8_t mu[CRHBYTES], const uint8_t 
         PQCLEAN_MLDSA65_CLEAN_poly_challenge(&s.cp, sig);
         PQCLEAN_MLDSA65_CLEAN_poly_ntt(&s.cp);
         /* lines 18-20: z = y + c*s1; reject when ||z|| >= gamma1 - beta */
-        PQCLEAN_MLDSA65_CLEAN_polyvecl_pointwise_poly_montgomery(&s.z, &s.cp, &s.s1);
+        PQCLEAN_MLDSA65_CLEAN_polyvecl_pointwise_poly_montgomery(&s.z, &s.cp, &p->s1);
         PQCLEAN_MLDSA65_CLEAN_polyvecl_invntt_tomont(&s.z);
         PQCLEAN_MLDSA65_CLEAN_polyvecl_add(&s.z, &s.z, &s.y);
         PQCLEAN_MLDSA65_CLEAN_polyvecl_reduce(&s.z);
         if (PQCLEAN_MLDSA65_CLEAN_polyvecl_chknorm(&s.z, GAMMA1 - BETA)) continue;
         /* lines 19, 23: r0 = LowBits(w - c*s2); reject when ||r0|| >= gamma2 - beta */
-        PQCLEAN_MLDSA65_CLEAN_polyveck_pointwise_poly_montgomery(&s.h, &s.cp, &s.s2);
+        PQCLEAN_MLDSA65_CLEAN_polyveck_pointwise_poly_montgomery(&s.h, &s.cp, &p->s2);
         PQCLEAN_MLDSA65_CLEAN_polyveck_invntt_tomont(&s.h);
         PQCLEAN_MLDSA65_CLEAN_polyveck_sub(&s.w0, &s.w0, &s.h);
         PQCLEAN_MLDSA65_CLEAN_polyveck_reduce(&s.w0);
         if (PQCLEAN_MLDSA65_CLEAN_polyveck_chknorm(&s.w0, GAMMA2 - BETA)) continue;
         /* lines 25-28: h = MakeHint(-c*t0, w - c*s2 + c*t0); reject on ||c*t0|| >= gamma2
          * or more than omega hints */
-        PQCLEAN_MLDSA65_CLEAN_polyveck_pointwise_poly_montgomery(&s.h, &s.cp, &s.t0);
+        PQCLEAN_MLDSA65_CLEAN_polyveck_pointwise_poly_montgomery(&s.h, &s.cp, &p->t0);
         PQCLEAN_MLDSA65_CLEAN_polyveck_invntt_tomont(&s.h);
         PQCLEAN_MLDSA65_CLEAN_polyveck_reduce(&s.h);
         if (PQCLEAN_MLDSA65_CLEAN_polyveck_chknorm(&s.h, GAMMA2)) continue;
@@ -180,6 +195,16 @@ static int sign_mu(uint8_t sig[SIGB], const uint8_t mu[CRHBYTES], const uint8_t 
     }
     sodium_memzero(&s, sizeof s);
     if (rc) sodium_memzero(sig, SIGB);
+    return rc;
+}
+
+/* FIPS 204 Algorithm 7, ML-DSA.Sign_internal, from line 6 on (mu given), from sk. */
+static int sign_mu(uint8_t sig[SIGB], const uint8_t mu[CRHBYTES], const uint8_t rnd[RNDBYTES],
+                   const uint8_t sk[SKB]) {
+    struct umbra__mldsa65_pre p;
+    pre_fill(&p, sk);
+    int rc = sign_loop(sig, mu, rnd, &p);
+    sodium_memzero(&p, sizeof p);
     return rc;
 }
 
@@ -301,4 +326,57 @@ int uc_mldsa65_verify(const uint8_t *sig, size_t siglen, const uint8_t *msg, siz
     int rc = uc_mldsa65_mu(mu, pk, msg, n, ctx, ctxlen);
     if (rc) return rc;
     return verify_mu(sig, siglen, mu, pk);
+}
+
+/* ---- Precomputed signing key (crypto_internal.h) ---------------------------------------- */
+
+int umbra__mldsa65_pre_init(umbra__mldsa65_pre *pre, const uint8_t sk[4032]) {
+    if (!pre) return UMBRA_EINVAL;
+    if (!sk) {
+        sodium_memzero(pre, sizeof *pre);
+        return UMBRA_EINVAL;
+    }
+    if (!sk_ok(sk)) {
+        sodium_memzero(pre, sizeof *pre);
+        return UMBRA_EBADKEY;
+    }
+    pre_fill(pre, sk);
+    return 0;
+}
+
+void umbra__mldsa65_pre_wipe(umbra__mldsa65_pre *pre) {
+    if (pre) sodium_memzero(pre, sizeof *pre);
+}
+
+int umbra__mldsa65_sign_mu_pre(uint8_t sig[3309], const uint8_t mu[64], const uint8_t *rnd,
+                               const umbra__mldsa65_pre *pre) {
+    if (!sig) return UMBRA_EINVAL;
+    if (!mu || !pre) {
+        sodium_memzero(sig, SIGB);
+        return UMBRA_EINVAL;
+    }
+    uint8_t r[RNDBYTES];
+    if (rnd)
+        memcpy(r, rnd, RNDBYTES);
+    else
+        uc_random(r, RNDBYTES); /* FIPS 204 Algorithm 2 line 5: hedged variant */
+    int rc = sign_loop(sig, mu, r, pre);
+    sodium_memzero(r, sizeof r);
+    return rc;
+}
+
+int umbra__mldsa65_sign_pre(uint8_t sig[3309], const uint8_t *msg, size_t n, int pure,
+                            const uint8_t *ctx, size_t ctxlen, const uint8_t *rnd,
+                            const umbra__mldsa65_pre *pre) {
+    if (!sig) return UMBRA_EINVAL;
+    if (!pre || (n && !msg) || (ctxlen && !ctx) || ctxlen > 255 || (!pure && ctxlen)) {
+        sodium_memzero(sig, SIGB);
+        return UMBRA_EINVAL;
+    }
+    uint8_t mu[CRHBYTES];
+    /* Algorithm 2 line 10 / Algorithm 7 line 6: mu = H(tr || M', 64) */
+    compute_mu(mu, pre->tr, pure, ctx, ctxlen, msg, n);
+    int rc = umbra__mldsa65_sign_mu_pre(sig, mu, rnd, pre);
+    sodium_memzero(mu, sizeof mu);
+    return rc;
 }

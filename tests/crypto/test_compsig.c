@@ -64,6 +64,18 @@ static void test_composite_vectors(void **state) {
             uc_compsig_verify(sig, m, mn, ctx, cn, pk) == 0 &&
             uc_compsig_verify(sig, m, mn, NULL, 0, pk) == UMBRA_EBADSIG) pass++;
         else th_fail("compsig", 8, "own signature");
+        /* case 9: the expanded key (with its cached ML-DSA A-hat, NTT(s1/s2/t0)) gives the
+         * vector pk and signs so that the vector pk verifies */
+        static uc_compsig_xsk vx;
+        total++;
+        if (uc_compsig_expand(&vx, mpk, sk) == 0 && !memcmp(mpk, pk, UC_COMPSIG_PK_LEN) &&
+            uc_compsig_sign_xsk(sig, m, mn, ctx, cn, &vx) == 0 &&
+            uc_compsig_verify(sig, m, mn, ctx, cn, pk) == 0 &&
+            uc_compsig_verify(sig, m, mn, NULL, 0, pk) == UMBRA_EBADSIG &&
+            uc_compsig_sign_xsk(sig, m, mn, NULL, 0, &vx) == 0 &&
+            uc_compsig_verify(sig, m, mn, NULL, 0, pk) == 0) pass++;
+        else th_fail("compsig", 9, "expanded-key signature");
+        uc_compsig_xsk_wipe(&vx);
         free(pk), free(sk), free(s), free(sw);
     }
     free(m), free(ctx);
@@ -120,7 +132,7 @@ static void test_roundtrip_and_errors(void **state) {
     assert_int_equal(uc_compsig_sign(sig, NULL, 0, NULL, 0, sk), 0);
     assert_int_equal(uc_compsig_verify(sig, NULL, 0, NULL, 0, pk), 0);
     /* The expanded key signs the same way and gives the same pk. */
-    uc_compsig_xsk xsk;
+    static uc_compsig_xsk xsk; /* ~52 KB */
     uint8_t xpk[UC_COMPSIG_PK_LEN];
     assert_int_equal(uc_compsig_expand(&xsk, xpk, sk), 0);
     assert_memory_equal(xpk, pk, sizeof pk);
@@ -132,7 +144,17 @@ static void test_roundtrip_and_errors(void **state) {
     assert_memory_equal(sig, zero_sig, sizeof sig);
     assert_int_equal(uc_compsig_sign_xsk(sig, NULL, 5, NULL, 0, &xsk), UMBRA_EINVAL);
     assert_int_equal(uc_compsig_sign_xsk(sig, msg, sizeof msg, NULL, 0, NULL), UMBRA_EINVAL);
+    /* hedged: repeated signatures differ and all verify */
+    uint8_t sig2[UC_COMPSIG_SIG_LEN];
+    assert_int_equal(uc_compsig_sign_xsk(sig, NULL, 0, NULL, 0, &xsk), 0);
+    assert_int_equal(uc_compsig_sign_xsk(sig2, NULL, 0, NULL, 0, &xsk), 0);
+    assert_memory_not_equal(sig, sig2, sizeof sig);
+    assert_int_equal(uc_compsig_verify(sig, NULL, 0, NULL, 0, pk), 0);
+    assert_int_equal(uc_compsig_verify(sig2, NULL, 0, NULL, 0, pk), 0);
+    /* the wipe clears every byte, the cached secrets (NTT(s1/s2/t0), K) included */
     uc_compsig_xsk_wipe(&xsk);
+    static const uc_compsig_xsk zero_xsk;
+    assert_memory_equal(&xsk, &zero_xsk, sizeof xsk);
     assert_int_equal(uc_compsig_sign(sig, NULL, 0, NULL, 0, sk), 0);
     /* Wrong key. */
     uint8_t pk2[UC_COMPSIG_PK_LEN], sk2[64];

@@ -4,6 +4,9 @@
  * mldsa_65_sign_noseed_test.json (the same from the expanded sk, incl. out-of-range s1/s2)
  * and mldsa_65_verify_test.json, plus the NIST ACVP ML-DSA-65 keyGen, sigGen and sigVer
  * internal-projection files (internal interface: the message is M').
+ * Every signing case runs twice: from sk, and through the precomputed key
+ * (umbra__mldsa65_pre: FIPS 204 Algorithm 7 lines 1-5 done once, as uc_compsig_xsk
+ * caches them) — both must give the expected bytes.
  *
  * Keys travel in fixed-size arrays, so a wrong-length seed / sk / pk cannot reach the API;
  * those cases are checked at the caller's boundary here and counted (printed) separately.
@@ -12,11 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto_internal.h"
 #include "helper_crypto.h"
 #include "umbra/crypto.h"
 
 static uint8_t g_pk[UC_MLDSA65_PK_LEN], g_sk[UC_MLDSA65_SK_LEN], g_sig[UC_MLDSA65_SIG_LEN];
 static const uint8_t ZERO_RND[32];
+/* The precomputed form of g_sk (static: ~48 KB); g_pre_rc is what pre_init returned. */
+static _Alignas(16) uint8_t g_pre_buf[UC_MLDSA65_PRE_LEN];
+#define G_PRE ((umbra__mldsa65_pre *)(void *)g_pre_buf)
+static int g_pre_rc;
 
 static long tcid(json_t *t) { return (long)json_integer_value(json_object_get(t, "tcId")); }
 
@@ -36,11 +44,17 @@ static int sign_case(json_t *t, int have_pk) {
     if (msg) {
         int rc = uc_mldsa65_sign(g_sig, msg, mn, ctx, cn, r, g_sk);
         ok &= valid ? rc == 0 && th_same(g_sig, sizeof g_sig, sig, sn) : rc != 0;
+        memset(g_sig, 0xa5, sizeof g_sig);
+        rc = g_pre_rc ? g_pre_rc : umbra__mldsa65_sign_pre(g_sig, msg, mn, 1, ctx, cn, r, G_PRE);
+        ok &= valid ? rc == 0 && th_same(g_sig, sizeof g_sig, sig, sn) : rc != 0;
         if (valid && have_pk) ok &= uc_mldsa65_verify(sig, sn, msg, mn, ctx, cn, g_pk) == 0;
     }
     if (mu) {
         assert_int_equal(un, 64);
         int rc = uc_mldsa65_sign_mu(g_sig, mu, r, g_sk);
+        ok &= valid ? rc == 0 && th_same(g_sig, sizeof g_sig, sig, sn) : rc != 0;
+        memset(g_sig, 0xa5, sizeof g_sig);
+        rc = g_pre_rc ? g_pre_rc : umbra__mldsa65_sign_mu_pre(g_sig, mu, r, G_PRE);
         ok &= valid ? rc == 0 && th_same(g_sig, sizeof g_sig, sig, sn) : rc != 0;
         if (valid && have_pk) ok &= uc_mldsa65_verify_mu(sig, sn, mu, g_pk) == 0;
         if (msg && have_pk) {
@@ -70,6 +84,8 @@ static void run_sign_file(const char *rel, const char *set, int seeded, int expe
             if (pk && pn == UC_MLDSA65_PK_LEN) memcpy(g_pk, pk, pn);
             keyok = 1;
         }
+        /* out-of-range s1/s2 (noseed file) must be refused here already */
+        if (keyok) g_pre_rc = umbra__mldsa65_pre_init(G_PRE, g_sk);
         json_array_foreach(json_object_get(g, "tests"), ti, t) {
             int ok;
             if (kn != (seeded ? 32u : (size_t)UC_MLDSA65_SK_LEN)) {
@@ -179,6 +195,10 @@ static void test_acvp_siggen(void **state) {
             /* deterministic groups use rnd = 32 zero bytes (FIPS 204 Algorithm 2 line 8) */
             if (kn == UC_MLDSA65_SK_LEN && (det || rn == 32) &&
                 uc_mldsa65_sign_internal(g_sig, m, mn, det ? ZERO_RND : rnd, sk) == 0 &&
+                th_same(g_sig, sizeof g_sig, sig, sn) &&
+                /* and through the precomputed key (internal interface: pure = 0) */
+                (memset(g_sig, 0xa5, sizeof g_sig), umbra__mldsa65_pre_init(G_PRE, sk) == 0) &&
+                umbra__mldsa65_sign_pre(g_sig, m, mn, 0, NULL, 0, det ? ZERO_RND : rnd, G_PRE) == 0 &&
                 th_same(g_sig, sizeof g_sig, sig, sn))
                 pass++;
             else
@@ -265,6 +285,53 @@ static void test_roundtrip(void **state) {
     assert_memory_equal(g_sig, zero_sig, sizeof zero_sig);
 }
 
+/* The precomputed key: hedged signatures verify, deterministic ones equal the sk path,
+ * a bad sk is refused (and leaves no cache), errors zero the signature, wipe clears it. */
+static void test_precomputed(void **state) {
+    (void)state;
+    th_init();
+    static const uint8_t msg[] = "precomputed";
+    static const uint8_t zero_pre[UC_MLDSA65_PRE_LEN], zero_sig[UC_MLDSA65_SIG_LEN];
+    uint8_t ctx[3] = {1, 2, 3}, s2[UC_MLDSA65_SIG_LEN], mu[64];
+    assert_int_equal(uc_mldsa65_keypair(g_pk, g_sk), 0);
+    assert_int_equal(umbra__mldsa65_pre_init(G_PRE, g_sk), 0);
+    assert_memory_not_equal(g_pre_buf, zero_pre, sizeof zero_pre);
+    for (int i = 0; i < 3; i++) { /* hedged */
+        assert_int_equal(umbra__mldsa65_sign_pre(g_sig, msg, sizeof msg, 1, ctx, 3, NULL, G_PRE), 0);
+        assert_int_equal(uc_mldsa65_verify(g_sig, sizeof g_sig, msg, sizeof msg, ctx, 3, g_pk), 0);
+        assert_int_equal(uc_mldsa65_verify(g_sig, sizeof g_sig, msg, sizeof msg, ctx, 2, g_pk), UMBRA_EBADSIG);
+    }
+    assert_int_equal(umbra__mldsa65_sign_pre(g_sig, msg, sizeof msg, 1, ctx, 3, ZERO_RND, G_PRE), 0);
+    assert_int_equal(uc_mldsa65_sign(s2, msg, sizeof msg, ctx, 3, ZERO_RND, g_sk), 0);
+    assert_memory_equal(s2, g_sig, sizeof s2);
+    assert_int_equal(umbra__mldsa65_sign_pre(g_sig, msg, sizeof msg, 0, NULL, 0, ZERO_RND, G_PRE), 0);
+    assert_int_equal(uc_mldsa65_sign_internal(s2, msg, sizeof msg, ZERO_RND, g_sk), 0);
+    assert_memory_equal(s2, g_sig, sizeof s2);
+    assert_int_equal(uc_mldsa65_mu(mu, g_pk, msg, sizeof msg, NULL, 0), 0);
+    assert_int_equal(umbra__mldsa65_sign_mu_pre(g_sig, mu, ZERO_RND, G_PRE), 0);
+    assert_int_equal(uc_mldsa65_sign_mu(s2, mu, ZERO_RND, g_sk), 0);
+    assert_memory_equal(s2, g_sig, sizeof s2);
+    /* errors: ctx on the internal interface, ctx > 255, NULL message with length */
+    static uint8_t ctx256[256];
+    assert_int_equal(umbra__mldsa65_sign_pre(g_sig, msg, sizeof msg, 0, ctx, 3, NULL, G_PRE), UMBRA_EINVAL);
+    assert_memory_equal(g_sig, zero_sig, sizeof zero_sig);
+    assert_int_equal(umbra__mldsa65_sign_pre(g_sig, msg, 1, 1, ctx256, 256, NULL, G_PRE), UMBRA_EINVAL);
+    assert_int_equal(umbra__mldsa65_sign_pre(g_sig, NULL, 4, 1, NULL, 0, NULL, G_PRE), UMBRA_EINVAL);
+    assert_int_equal(umbra__mldsa65_sign_pre(g_sig, msg, 1, 1, NULL, 0, NULL, NULL), UMBRA_EINVAL);
+    assert_int_equal(umbra__mldsa65_sign_mu_pre(g_sig, NULL, NULL, G_PRE), UMBRA_EINVAL);
+    assert_memory_equal(g_sig, zero_sig, sizeof zero_sig);
+    /* wipe clears A-hat, NTT(s1/s2/t0), tr and K */
+    umbra__mldsa65_pre_wipe(G_PRE);
+    assert_memory_equal(g_pre_buf, zero_pre, sizeof zero_pre);
+    /* an s2 nibble out of range is refused at precompute time and leaves nothing behind */
+    assert_int_equal(umbra__mldsa65_pre_init(G_PRE, g_sk), 0);
+    g_sk[128 + 5 * 128] |= 0xf0;
+    assert_int_equal(umbra__mldsa65_pre_init(G_PRE, g_sk), UMBRA_EBADKEY);
+    assert_memory_equal(g_pre_buf, zero_pre, sizeof zero_pre);
+    assert_int_equal(umbra__mldsa65_pre_init(G_PRE, NULL), UMBRA_EINVAL);
+    assert_int_equal(umbra__mldsa65_pre_init(NULL, g_sk), UMBRA_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wycheproof_sign_seed),
@@ -274,6 +341,7 @@ int main(void) {
         cmocka_unit_test(test_acvp_siggen),
         cmocka_unit_test(test_acvp_sigver),
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_precomputed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
