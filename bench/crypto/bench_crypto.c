@@ -104,6 +104,9 @@ static int bench_ops(double s) {
     RATE("compsig_sign_expanded_sk", s, CHECK(uc_compsig_sign_xsk(csig, msg, sizeof msg, NULL, 0, &cx)));
     uc_compsig_xsk_wipe(&cx);
     RATE("compsig_verify", s, CHECK(uc_compsig_verify(csig, msg, sizeof msg, NULL, 0, cpk)));
+    static uc_compsig_xpk cxp;
+    CHECK(uc_compsig_pk_expand(&cxp, cpk));
+    RATE("compsig_verify_expanded_pk", s, CHECK(uc_compsig_verify_xpk(csig, msg, sizeof msg, NULL, 0, &cxp)));
 
     /* The node identity keeps its keys expanded: what a server pays per handshake. */
     umbra_identity *id;

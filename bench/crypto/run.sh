@@ -38,6 +38,7 @@ done
 echo
 echo "Operations per CPU second (0.5 s each; X-Wing decaps re-expands the 32-byte seed, the"
 echo "expanded_dk line uses a pre-expanded key; composite sign re-derives ML-DSA from its seed,"
-echo "the expanded_sk line signs with a pre-expanded key; identity_* use the node identity,"
+echo "the expanded_sk line signs with a pre-expanded key (ML-DSA A-hat and NTT(s1/s2/t0) cached);"
+echo "the expanded_pk line verifies against a pre-expanded pinned key; identity_* use the node identity,"
 echo "which keeps both keys expanded)"
 "$BIN" ops 0.5

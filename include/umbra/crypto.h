@@ -291,6 +291,22 @@ UMBRA_API int uc_compsig_expand(uc_compsig_xsk *xsk, uint8_t pk[1984], const uin
 UMBRA_API int uc_compsig_sign_xsk(uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
                                   size_t ctxlen, const uc_compsig_xsk *xsk);
 UMBRA_API void uc_compsig_xsk_wipe(uc_compsig_xsk *xsk);
+/* Expanded public key for a pinned peer: caches what FIPS 204 Algorithm 8
+ * (ML-DSA.Verify_internal) computes from the ML-DSA-65 pk alone — A-hat = ExpandA(rho),
+ * NTT(t1 * 2^d) and tr = H(pk, 64) — so uc_compsig_verify_xpk() skips them on every
+ * verification; results are the same as uc_compsig_verify() with that pk. About 39 KB
+ * (UC_COMPSIG_XPK_SIZE), caller-owned, public (no wipe needed). pk_expand: 0 or
+ * UMBRA_EINVAL (NULL); every 1984-byte string is accepted, as uc_compsig_verify does.
+ * verify_xpk: 0, UMBRA_EBADSIG, or UMBRA_EINVAL (NULL, ctxlen > 255). */
+#define UC_MLDSA65_VPRE_LEN 36928 /* A-hat (6x5 polys) + NTT(t1 * 2^d) + tr */
+typedef struct uc_compsig_xpk {
+    uint8_t pk[1984];
+    _Alignas(16) uint8_t mldsa_vpre[UC_MLDSA65_VPRE_LEN];
+} uc_compsig_xpk; /* do not touch fields */
+#define UC_COMPSIG_XPK_SIZE (sizeof(uc_compsig_xpk))
+UMBRA_API int uc_compsig_pk_expand(uc_compsig_xpk *xpk, const uint8_t pk[1984]);
+UMBRA_API int uc_compsig_verify_xpk(const uint8_t sig[3373], const uint8_t *msg, size_t n,
+                                    const uint8_t *ctx, size_t ctxlen, const uc_compsig_xpk *xpk);
 
 /* ---- CIDv1 (raw codec 0x55, sha2-256 multihash) --------------------------------------------
  * Binary CID = 0x01 0x55 0x12 0x20 || sha256(data) (36 bytes); string = 'b' + base32 lower,

@@ -136,3 +136,23 @@ int uc_compsig_verify(const uint8_t sig[3373], const uint8_t *msg, size_t n, con
     int rc_e = uc_ed25519_verify(sig + UC_MLDSA65_SIG_LEN, mp, mplen, pk + UC_MLDSA65_PK_LEN);
     return (rc_m == 0 && rc_e == 0) ? 0 : UMBRA_EBADSIG;
 }
+
+int uc_compsig_pk_expand(uc_compsig_xpk *xpk, const uint8_t pk[1984]) {
+    if (!xpk || !pk) return UMBRA_EINVAL;
+    memcpy(xpk->pk, pk, UC_COMPSIG_PK_LEN);
+    return umbra__mldsa65_vpre_init((umbra__mldsa65_vpre *)(void *)xpk->mldsa_vpre, pk);
+}
+
+int uc_compsig_verify_xpk(const uint8_t sig[3373], const uint8_t *msg, size_t n, const uint8_t *ctx,
+                          size_t ctxlen, const uc_compsig_xpk *xpk) {
+    if (!sig || !xpk || (n && !msg) || (ctxlen && !ctx)) return UMBRA_EINVAL;
+    if (ctxlen > 255) return UMBRA_EINVAL;
+    uint8_t mp[MPRIME_MAX];
+    size_t mplen = build_mprime(mp, msg, n, ctx, ctxlen);
+    const umbra__mldsa65_vpre *vp = (const umbra__mldsa65_vpre *)(const void *)xpk->mldsa_vpre;
+    /* Both components are always checked; the result is the AND of the two. */
+    int rc_m = umbra__mldsa65_verify_vpre(sig, UC_MLDSA65_SIG_LEN, mp, mplen, 1, (const uint8_t *)LABEL,
+                                          LABEL_LEN, vp);
+    int rc_e = uc_ed25519_verify(sig + UC_MLDSA65_SIG_LEN, mp, mplen, xpk->pk + UC_MLDSA65_PK_LEN);
+    return (rc_m == 0 && rc_e == 0) ? 0 : UMBRA_EBADSIG;
+}

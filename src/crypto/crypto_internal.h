@@ -47,4 +47,18 @@ int umbra__mldsa65_sign_pre(uint8_t sig[3309], const uint8_t *msg, size_t n, int
 int umbra__mldsa65_sign_mu_pre(uint8_t sig[3309], const uint8_t mu[64], const uint8_t *rnd,
                                const umbra__mldsa65_pre *pre);
 
+/* ML-DSA-65 public key with what FIPS 204 Algorithm 8 computes from pk alone done once:
+ * A-hat, NTT(t1 * 2^d), tr (mldsa.c). UC_MLDSA65_VPRE_LEN bytes, 16-byte alignment is
+ * enough; public. Results equal those of uc_mldsa65_verify / _verify_internal /
+ * _verify_mu on the same pk. init: 0 or UMBRA_EINVAL (NULL). */
+typedef struct umbra__mldsa65_vpre umbra__mldsa65_vpre;
+int umbra__mldsa65_vpre_init(umbra__mldsa65_vpre *vpre, const uint8_t pk[1952]);
+/* pure as for umbra__mldsa65_sign_pre. 0, UMBRA_EBADSIG, or UMBRA_EINVAL (NULL, ctxlen
+ * > 255, ctx on the internal interface). */
+int umbra__mldsa65_verify_vpre(const uint8_t *sig, size_t siglen, const uint8_t *msg, size_t n,
+                               int pure, const uint8_t *ctx, size_t ctxlen,
+                               const umbra__mldsa65_vpre *vpre);
+int umbra__mldsa65_verify_mu_vpre(const uint8_t *sig, size_t siglen, const uint8_t mu[64],
+                                  const umbra__mldsa65_vpre *vpre);
+
 #endif

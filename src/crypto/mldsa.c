@@ -208,29 +208,46 @@ static int sign_mu(uint8_t sig[SIGB], const uint8_t mu[CRHBYTES], const uint8_t 
     return rc;
 }
 
-/* FIPS 204 Algorithm 8, ML-DSA.Verify_internal, from line 7 on (mu given). */
-static int verify_mu(const uint8_t *sig, size_t siglen, const uint8_t mu[CRHBYTES],
-                     const uint8_t pk[PKB]) {
-    uint8_t rho[SEEDBYTES], c[CTILDEBYTES], c2[CTILDEBYTES];
-    polyvecl mat[K], z;
-    polyveck t1, w1, h;
+/* What FIPS 204 Algorithm 8 (ML-DSA.Verify_internal) computes from pk alone: A-hat =
+ * ExpandA(rho) (line 5), NTT(t1 * 2^d) (line 9's right operand) and tr = H(pk, 64)
+ * (line 6). Public. Kept whole inside uc_compsig_xpk (UC_MLDSA65_VPRE_LEN bytes). */
+struct umbra__mldsa65_vpre {
+    polyvecl mat[K];
+    polyveck t1;
+    uint8_t tr[TRBYTES];
+};
+_Static_assert(sizeof(struct umbra__mldsa65_vpre) == UC_MLDSA65_VPRE_LEN, "UC_MLDSA65_VPRE_LEN");
+_Static_assert(_Alignof(struct umbra__mldsa65_vpre) <= 16, "uc_compsig_xpk aligns the cache to 16");
+
+static void vpre_fill(struct umbra__mldsa65_vpre *p, const uint8_t pk[PKB]) {
+    uint8_t rho[SEEDBYTES];
+    PQCLEAN_MLDSA65_CLEAN_unpack_pk(rho, &p->t1, pk);
+    PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_expand(p->mat, rho);
+    PQCLEAN_MLDSA65_CLEAN_polyveck_shiftl(&p->t1);
+    PQCLEAN_MLDSA65_CLEAN_polyveck_ntt(&p->t1);
+    shake256(p->tr, TRBYTES, pk, PKB);
+}
+
+/* FIPS 204 Algorithm 8, ML-DSA.Verify_internal, from line 7 on (mu given, pk-only values
+ * in p). */
+static int verify_loop(const uint8_t *sig, size_t siglen, const uint8_t mu[CRHBYTES],
+                       const struct umbra__mldsa65_vpre *p) {
+    uint8_t c[CTILDEBYTES], c2[CTILDEBYTES];
+    polyvecl z;
+    polyveck ct1, w1, h;
     poly cp;
     if (siglen != SIGB) return UMBRA_EBADSIG;
-    PQCLEAN_MLDSA65_CLEAN_unpack_pk(rho, &t1, pk);
     /* sigDecode (Algorithm 27) returns failure for a malformed hint encoding */
     if (PQCLEAN_MLDSA65_CLEAN_unpack_sig(c, &z, &h, sig)) return UMBRA_EBADSIG;
     /* line 13: ||z|| < gamma1 - beta */
     if (PQCLEAN_MLDSA65_CLEAN_polyvecl_chknorm(&z, GAMMA1 - BETA)) return UMBRA_EBADSIG;
     /* lines 8-10: w'approx = NTT^-1(A-hat * NTT(z) - NTT(c) * NTT(t1 * 2^d)) */
     PQCLEAN_MLDSA65_CLEAN_poly_challenge(&cp, c);
-    PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_expand(mat, rho);
     PQCLEAN_MLDSA65_CLEAN_polyvecl_ntt(&z);
-    PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_pointwise_montgomery(&w1, mat, &z);
+    PQCLEAN_MLDSA65_CLEAN_polyvec_matrix_pointwise_montgomery(&w1, p->mat, &z);
     PQCLEAN_MLDSA65_CLEAN_poly_ntt(&cp);
-    PQCLEAN_MLDSA65_CLEAN_polyveck_shiftl(&t1);
-    PQCLEAN_MLDSA65_CLEAN_polyveck_ntt(&t1);
-    PQCLEAN_MLDSA65_CLEAN_polyveck_pointwise_poly_montgomery(&t1, &cp, &t1);
-    PQCLEAN_MLDSA65_CLEAN_polyveck_sub(&w1, &w1, &t1);
+    PQCLEAN_MLDSA65_CLEAN_polyveck_pointwise_poly_montgomery(&ct1, &cp, &p->t1);
+    PQCLEAN_MLDSA65_CLEAN_polyveck_sub(&w1, &w1, &ct1);
     PQCLEAN_MLDSA65_CLEAN_polyveck_reduce(&w1);
     PQCLEAN_MLDSA65_CLEAN_polyveck_invntt_tomont(&w1);
     /* line 11: w1' = UseHint(h, w'approx) */
@@ -239,6 +256,15 @@ static int verify_mu(const uint8_t *sig, size_t siglen, const uint8_t mu[CRHBYTE
     /* line 12-13: c~' = H(mu || w1Encode(w1')); c~ == c~' (all bytes, never strcmp-like) */
     challenge_hash(c2, mu, &w1);
     return sodium_memcmp(c, c2, CTILDEBYTES) == 0 ? 0 : UMBRA_EBADSIG;
+}
+
+/* FIPS 204 Algorithm 8 from line 7 on, from pk. */
+static int verify_mu(const uint8_t *sig, size_t siglen, const uint8_t mu[CRHBYTES],
+                     const uint8_t pk[PKB]) {
+    if (siglen != SIGB) return UMBRA_EBADSIG;
+    struct umbra__mldsa65_vpre p;
+    vpre_fill(&p, pk);
+    return verify_loop(sig, siglen, mu, &p);
 }
 
 int uc_mldsa65_mu(uint8_t mu[64], const uint8_t pk[1952], const uint8_t *msg, size_t n,
@@ -379,4 +405,29 @@ int umbra__mldsa65_sign_pre(uint8_t sig[3309], const uint8_t *msg, size_t n, int
     int rc = umbra__mldsa65_sign_mu_pre(sig, mu, rnd, pre);
     sodium_memzero(mu, sizeof mu);
     return rc;
+}
+
+/* ---- Precomputed public key (crypto_internal.h) ----------------------------------------- */
+
+int umbra__mldsa65_vpre_init(umbra__mldsa65_vpre *vpre, const uint8_t pk[1952]) {
+    if (!vpre || !pk) return UMBRA_EINVAL;
+    vpre_fill(vpre, pk);
+    return 0;
+}
+
+int umbra__mldsa65_verify_mu_vpre(const uint8_t *sig, size_t siglen, const uint8_t mu[64],
+                                  const umbra__mldsa65_vpre *vpre) {
+    if (!sig || !mu || !vpre) return UMBRA_EINVAL;
+    return verify_loop(sig, siglen, mu, vpre);
+}
+
+int umbra__mldsa65_verify_vpre(const uint8_t *sig, size_t siglen, const uint8_t *msg, size_t n,
+                               int pure, const uint8_t *ctx, size_t ctxlen,
+                               const umbra__mldsa65_vpre *vpre) {
+    if (!sig || !vpre || (n && !msg) || (ctxlen && !ctx) || ctxlen > 255 || (!pure && ctxlen))
+        return UMBRA_EINVAL;
+    uint8_t mu[CRHBYTES];
+    /* Algorithm 3 line 5 / Algorithm 8 line 7: mu = H(tr || M', 64), tr cached */
+    compute_mu(mu, vpre->tr, pure, ctx, ctxlen, msg, n);
+    return verify_loop(sig, siglen, mu, vpre);
 }

@@ -76,6 +76,24 @@ static void test_composite_vectors(void **state) {
             uc_compsig_verify(sig, m, mn, NULL, 0, pk) == 0) pass++;
         else th_fail("compsig", 9, "expanded-key signature");
         uc_compsig_xsk_wipe(&vx);
+        /* case 10: the expanded public key gives the same verdicts on s, sWithContext and
+         * their ctx swap / flipped-byte variants */
+        static uc_compsig_xpk xp;
+        total++;
+        int ok10 = uc_compsig_pk_expand(&xp, pk) == 0 &&
+                   uc_compsig_verify_xpk(s, m, mn, NULL, 0, &xp) == 0 &&
+                   uc_compsig_verify_xpk(sw, m, mn, ctx, cn, &xp) == 0 &&
+                   uc_compsig_verify_xpk(s, m, mn, ctx, cn, &xp) == UMBRA_EBADSIG &&
+                   uc_compsig_verify_xpk(sw, m, mn, NULL, 0, &xp) == UMBRA_EBADSIG &&
+                   uc_compsig_verify_xpk(s, m, mn - 1, NULL, 0, &xp) == UMBRA_EBADSIG;
+        s[100] ^= 1;
+        ok10 &= uc_compsig_verify_xpk(s, m, mn, NULL, 0, &xp) == UMBRA_EBADSIG;
+        s[100] ^= 1;
+        s[UC_COMPSIG_SIG_LEN - 40] ^= 1;
+        ok10 &= uc_compsig_verify_xpk(s, m, mn, NULL, 0, &xp) == UMBRA_EBADSIG;
+        s[UC_COMPSIG_SIG_LEN - 40] ^= 1;
+        if (ok10) pass++;
+        else th_fail("compsig", 10, "expanded-pk verification");
         free(pk), free(sk), free(s), free(sw);
     }
     free(m), free(ctx);
@@ -144,6 +162,17 @@ static void test_roundtrip_and_errors(void **state) {
     assert_memory_equal(sig, zero_sig, sizeof sig);
     assert_int_equal(uc_compsig_sign_xsk(sig, NULL, 5, NULL, 0, &xsk), UMBRA_EINVAL);
     assert_int_equal(uc_compsig_sign_xsk(sig, msg, sizeof msg, NULL, 0, NULL), UMBRA_EINVAL);
+    /* the expanded public key (pinned peer) verifies the same */
+    static uc_compsig_xpk xp;
+    assert_int_equal(uc_compsig_pk_expand(&xp, pk), 0);
+    assert_int_equal(uc_compsig_sign_xsk(sig, msg, sizeof msg, ctx, 7, &xsk), 0);
+    assert_int_equal(uc_compsig_verify_xpk(sig, msg, sizeof msg, ctx, 7, &xp), 0);
+    assert_int_equal(uc_compsig_verify_xpk(sig, msg, sizeof msg, ctx, 6, &xp), UMBRA_EBADSIG);
+    assert_int_equal(uc_compsig_verify_xpk(sig, msg, sizeof msg, ctx, 256, &xp), UMBRA_EINVAL);
+    assert_int_equal(uc_compsig_verify_xpk(sig, NULL, 3, NULL, 0, &xp), UMBRA_EINVAL);
+    assert_int_equal(uc_compsig_verify_xpk(sig, msg, sizeof msg, ctx, 7, NULL), UMBRA_EINVAL);
+    assert_int_equal(uc_compsig_pk_expand(NULL, pk), UMBRA_EINVAL);
+    assert_int_equal(uc_compsig_pk_expand(&xp, NULL), UMBRA_EINVAL);
     /* hedged: repeated signatures differ and all verify */
     uint8_t sig2[UC_COMPSIG_SIG_LEN];
     assert_int_equal(uc_compsig_sign_xsk(sig, NULL, 0, NULL, 0, &xsk), 0);

@@ -6,7 +6,8 @@
  * internal-projection files (internal interface: the message is M').
  * Every signing case runs twice: from sk, and through the precomputed key
  * (umbra__mldsa65_pre: FIPS 204 Algorithm 7 lines 1-5 done once, as uc_compsig_xsk
- * caches them) — both must give the expected bytes.
+ * caches them) — both must give the expected bytes. Likewise every verification case runs
+ * from pk and through the precomputed public key (umbra__mldsa65_vpre, as uc_compsig_xpk).
  *
  * Keys travel in fixed-size arrays, so a wrong-length seed / sk / pk cannot reach the API;
  * those cases are checked at the caller's boundary here and counted (printed) separately.
@@ -25,6 +26,8 @@ static const uint8_t ZERO_RND[32];
 static _Alignas(16) uint8_t g_pre_buf[UC_MLDSA65_PRE_LEN];
 #define G_PRE ((umbra__mldsa65_pre *)(void *)g_pre_buf)
 static int g_pre_rc;
+static _Alignas(16) uint8_t g_vpre_buf[UC_MLDSA65_VPRE_LEN];
+#define G_VPRE ((umbra__mldsa65_vpre *)(void *)g_vpre_buf)
 
 static long tcid(json_t *t) { return (long)json_integer_value(json_object_get(t, "tcId")); }
 
@@ -128,6 +131,7 @@ static void test_wycheproof_verify(void **state) {
     json_array_foreach(json_object_get(j, "testGroups"), gi, g) {
         size_t pn;
         uint8_t *pk = tu_hex_member(g, "publicKey", &pn);
+        if (pn == UC_MLDSA65_PK_LEN) assert_int_equal(umbra__mldsa65_vpre_init(G_VPRE, pk), 0);
         json_array_foreach(json_object_get(g, "tests"), ti, t) {
             size_t mn, cn, sn;
             uint8_t *msg = tu_hex_member(t, "msg", &mn), *ctx = th_hex_opt(t, "ctx", &cn);
@@ -139,6 +143,8 @@ static void test_wycheproof_verify(void **state) {
             } else {
                 int rc = uc_mldsa65_verify(sig, sn, msg, mn, ctx, cn, pk);
                 ok = valid ? rc == 0 : rc != 0;
+                rc = umbra__mldsa65_verify_vpre(sig, sn, msg, mn, 1, ctx, cn, G_VPRE);
+                ok &= valid ? rc == 0 : rc != 0;
             }
             if (ok) pass++;
             else th_fail("mldsa_65_verify", tcid(t), th_str(t, "comment"));
@@ -223,12 +229,14 @@ static void test_acvp_sigver(void **state) {
         size_t pn;
         uint8_t *pk = tu_hex_member(g, "pk", &pn);
         assert_int_equal(pn, UC_MLDSA65_PK_LEN);
+        assert_int_equal(umbra__mldsa65_vpre_init(G_VPRE, pk), 0);
         json_array_foreach(json_object_get(g, "tests"), ti, t) {
             size_t mn, sn;
             uint8_t *m = tu_hex_member(t, "message", &mn), *sig = tu_hex_member(t, "signature", &sn);
             int want = json_is_true(json_object_get(t, "testPassed"));
             int rc = uc_mldsa65_verify_internal(sig, sn, m, mn, pk);
-            if ((rc == 0) == want) pass++;
+            int rc2 = umbra__mldsa65_verify_vpre(sig, sn, m, mn, 0, NULL, 0, G_VPRE);
+            if ((rc == 0) == want && (rc2 == 0) == want) pass++;
             else th_fail("acvp ML-DSA sigVer", tcid(t), th_str(t, "reason"));
             total++;
             free(m), free(sig);
@@ -293,6 +301,7 @@ static void test_precomputed(void **state) {
     static const uint8_t msg[] = "precomputed";
     static const uint8_t zero_pre[UC_MLDSA65_PRE_LEN], zero_sig[UC_MLDSA65_SIG_LEN];
     uint8_t ctx[3] = {1, 2, 3}, s2[UC_MLDSA65_SIG_LEN], mu[64];
+    static uint8_t ctx256[256];
     assert_int_equal(uc_mldsa65_keypair(g_pk, g_sk), 0);
     assert_int_equal(umbra__mldsa65_pre_init(G_PRE, g_sk), 0);
     assert_memory_not_equal(g_pre_buf, zero_pre, sizeof zero_pre);
@@ -311,8 +320,20 @@ static void test_precomputed(void **state) {
     assert_int_equal(umbra__mldsa65_sign_mu_pre(g_sig, mu, ZERO_RND, G_PRE), 0);
     assert_int_equal(uc_mldsa65_sign_mu(s2, mu, ZERO_RND, g_sk), 0);
     assert_memory_equal(s2, g_sig, sizeof s2);
+    /* the precomputed public key verifies the same */
+    assert_int_equal(umbra__mldsa65_vpre_init(G_VPRE, g_pk), 0);
+    assert_int_equal(umbra__mldsa65_verify_mu_vpre(g_sig, sizeof g_sig, mu, G_VPRE), 0);
+    assert_int_equal(umbra__mldsa65_verify_vpre(g_sig, sizeof g_sig, msg, sizeof msg, 1, NULL, 0, G_VPRE), 0);
+    assert_int_equal(umbra__mldsa65_verify_vpre(g_sig, sizeof g_sig, msg, sizeof msg, 1, ctx, 1, G_VPRE), UMBRA_EBADSIG);
+    assert_int_equal(umbra__mldsa65_verify_vpre(g_sig, sizeof g_sig - 1, msg, sizeof msg, 1, NULL, 0, G_VPRE), UMBRA_EBADSIG);
+    assert_int_equal(umbra__mldsa65_verify_vpre(g_sig, sizeof g_sig, msg, sizeof msg, 0, ctx, 1, G_VPRE), UMBRA_EINVAL);
+    assert_int_equal(umbra__mldsa65_verify_vpre(g_sig, sizeof g_sig, msg, 1, 1, ctx256, 256, G_VPRE), UMBRA_EINVAL);
+    assert_int_equal(umbra__mldsa65_verify_vpre(g_sig, sizeof g_sig, msg, 1, 1, NULL, 0, NULL), UMBRA_EINVAL);
+    assert_int_equal(umbra__mldsa65_vpre_init(G_VPRE, NULL), UMBRA_EINVAL);
+    g_sig[200] ^= 1;
+    assert_int_equal(umbra__mldsa65_verify_mu_vpre(g_sig, sizeof g_sig, mu, G_VPRE), UMBRA_EBADSIG);
+    g_sig[200] ^= 1;
     /* errors: ctx on the internal interface, ctx > 255, NULL message with length */
-    static uint8_t ctx256[256];
     assert_int_equal(umbra__mldsa65_sign_pre(g_sig, msg, sizeof msg, 0, ctx, 3, NULL, G_PRE), UMBRA_EINVAL);
     assert_memory_equal(g_sig, zero_sig, sizeof zero_sig);
     assert_int_equal(umbra__mldsa65_sign_pre(g_sig, msg, 1, 1, ctx256, 256, NULL, G_PRE), UMBRA_EINVAL);
