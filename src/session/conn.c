@@ -741,10 +741,23 @@ fail:
 
 /* ---- receiving ---- */
 
-static void on_acked(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now) {
+/* ack_delay_ns: the ACK frame's ack delay, already capped at max_ack_delay. */
+static void on_acked(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now, uint64_t ack_delay_ns) {
     p->done = 1;
     if (p->ack_eliciting) {
-        if (!p->early) us__cc_on_ack(&c->cc, &p->cc, now);
+        if (!p->early) {
+            /* RFC 9002 §5.3: the controller gets latest_rtt - ack_delay, unless that would
+             * fall below min_rtt (then the raw sample: min_rtt itself never includes the
+             * adjustment). The delay is reported for the frame's largest packet; every other
+             * packet in the frame reached the peer earlier, so its host delay was at least as
+             * long and the adjusted sample still bounds its network RTT from above. Without
+             * this a delayed ACK looks like queueing to the controller's queue-evidence test
+             * (cc.c) and inflates its smoothed RTT. */
+            uint64_t rtt = now > p->cc.sent_ns ? now - p->cc.sent_ns : 0;
+            if (rtt && c->cc.min_rtt_ns != UINT64_MAX && rtt >= c->cc.min_rtt_ns + ack_delay_ns)
+                rtt -= ack_delay_ns;
+            us__cc_on_ack_rtt(&c->cc, &p->cc, now, rtt);
+        }
         if (c->ae_outstanding) c->ae_outstanding--;
     }
     c->pto_count = 0;
@@ -827,6 +840,10 @@ static void handle_ack(us_conn *c, const us__frame *f, uint64_t now) {
     }
     uint64_t largest = f->ranges[0].last;
     if (largest >= sp->next_seq) return; /* acks something never sent: ignore the frame */
+    /* RFC 9002 §5.3: the peer's ack delay counts at most up to max_ack_delay (a peer could
+     * otherwise report any delay and shrink our RTT estimates at will). */
+    uint64_t ad = (uint64_t)f->code * 1000;
+    if (ad > ACK_DELAY_NS) ad = ACK_DELAY_NS;
     int newly_largest = 0;
     uint64_t largest_time = 0;
     uint8_t largest_path = 0;
@@ -840,7 +857,7 @@ static void handle_ack(us_conn *c, const us__frame *f, uint64_t now) {
                     largest_time = p->time;
                     largest_path = p->path;
                 }
-                on_acked(c, sp, s, p, now);
+                on_acked(c, sp, s, p, now, ad);
                 break;
             }
         }
@@ -851,7 +868,6 @@ static void handle_ack(us_conn *c, const us__frame *f, uint64_t now) {
     }
     if (newly_largest && now > largest_time) {
         uint64_t rtt = now - largest_time;
-        uint64_t ad = (uint64_t)f->code * 1000;
         if (rtt > ad + GRANULARITY_NS) rtt -= ad;
         us__paths_on_rtt(&c->paths, largest_path, rtt);
     }
@@ -1241,6 +1257,7 @@ static int recv_data(us_conn *c, const uint8_t *pkt, size_t n, const void *from,
         return rc;
     }
     us__replay_commit(&sp->replay, h.seq);
+    if (!sp->rcvd.n || h.seq >= sp->rcvd.r[sp->rcvd.n - 1].hi) sp->largest_rcvd_time = now;
     us__ranges_add(&sp->rcvd, h.seq, h.seq + 1, 1);
     if (ae) {
         if (sp->ack_pending++ == 0) sp->ack_deadline = now + ACK_DELAY_NS;
@@ -1305,6 +1322,7 @@ static int recv_early(us_conn *c, const uint8_t *pkt, size_t n, uint64_t now) {
     c->early_used += bytes;
     c->st.early_bytes += bytes;
     us__replay_commit(&s->sp.replay, h.seq);
+    if (!s->sp.rcvd.n || h.seq >= s->sp.rcvd.r[s->sp.rcvd.n - 1].hi) s->sp.largest_rcvd_time = now;
     us__ranges_add(&s->sp.rcvd, h.seq, h.seq + 1, 1);
     if (ae && s->sp.ack_pending++ == 0) s->sp.ack_deadline = now + ACK_DELAY_NS;
     c->st.packets_recv++;
@@ -1551,7 +1569,10 @@ static int any_ack_due(const us_conn *c, uint64_t now) {
     return total >= 2;
 }
 
-static int put_ack(const space *sp, uint8_t *out, size_t cap) {
+/* The ACK's ack_delay_us (PROTOCOL.md §3, RFC 9000 §19.3): how long ago the largest
+ * packet it acknowledges arrived, so the peer can take our deliberate delay out of its RTT
+ * samples (RFC 9002 §5.3). */
+static int put_ack(const space *sp, uint8_t *out, size_t cap, uint64_t now) {
     us__ack_range r[8];
     size_t nr = 0;
     for (size_t i = sp->rcvd.n; i > 0 && nr < 8; i--) {
@@ -1560,7 +1581,9 @@ static int put_ack(const space *sp, uint8_t *out, size_t cap) {
         nr++;
     }
     if (!nr) return 0;
-    int k = us__frame_ack(out, cap, sp->id, 0, r, nr);
+    uint64_t d = now > sp->largest_rcvd_time ? (now - sp->largest_rcvd_time) / 1000 : 0;
+    if (d > UINT32_MAX) d = UINT32_MAX;
+    int k = us__frame_ack(out, cap, sp->id, (uint32_t)d, r, nr);
     return k < 0 ? 0 : k;
 }
 
@@ -1576,7 +1599,7 @@ static int send_control(us_conn *c, uint8_t *buf, size_t cap, int force_ping, ui
         space *sp = i == 0 ? &c->sp0 : &c->streams[i - 1]->sp;
         if (!sp->ack_pending) continue;
         if (room - n < 10 + 80) break;
-        int k = put_ack(sp, p + n, room - n);
+        int k = put_ack(sp, p + n, room - n, now);
         if (k > 0) {
             n += (size_t)k;
             sp->ack_pending = 0;
@@ -2191,3 +2214,5 @@ void us_conn_stats(const us_conn *c, us_stats *s) {
     }
     s->paths_validated = v;
 }
+
+void us__conn_cc_snapshot(const us_conn *c, void *out) { us__cc_snapshot_get(&c->cc, out); }

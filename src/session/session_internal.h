@@ -249,6 +249,10 @@ int us__ranges_first_gap(const us__ranges *s, uint64_t lo, uint64_t hi, uint64_t
 int us__conn_recv_plain(us_conn *c, uint32_t stream_id, const uint8_t *pt, size_t n, const void *from,
                         size_t from_len, uint64_t now);
 
+/* For tests: a snapshot of the connection's congestion controller (cc.h). `out` points to
+ * a us__cc_snapshot (declared as void * so this header need not include cc.h). */
+void us__conn_cc_snapshot(const us_conn *c, void *out);
+
 /* Big-endian helpers. */
 static inline void us__put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static inline void us__put32(uint8_t *p, uint32_t v) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc.h"
 #include "session_internal.h"
 #include "testutil.h"
 #include "umbra/identity.h"
@@ -428,6 +429,56 @@ static void test_chacha(void **st) {
     us_stats cs;
     us_conn_stats(s.srv, &cs);
     assert_int_equal(cs.aead, US_AEAD_CHACHA20POLY1305);
+    sim_free(&s);
+}
+
+/* Runs the simulation for exactly `ns` of virtual time (step() alone would jump straight to
+ * the next timer, however far away). */
+static void run_for(sim *s, uint64_t ns) {
+    uint64_t end = s->now + ns;
+    for (;;) {
+        pump_out(s);
+        uint64_t t = UINT64_MAX;
+        for (size_t i = 0; i < s->nq; i++)
+            if (s->q[i].at < t) t = s->q[i].at;
+        uint64_t tc = us_conn_next_timeout(s->cli), ts = us_conn_next_timeout(s->srv);
+        if (tc < t) t = tc;
+        if (ts < t) t = ts;
+        if (t > end) break;
+        step(s);
+    }
+    s->now = end;
+}
+
+/* RFC 9002 §5.3: the congestion controller's RTT samples exclude the peer's ack delay. A
+ * bulk transfer sets min_rtt (acks every second packet, no delay); then lone small writes
+ * 100 ms apart are each acked only when the server's 25 ms ack timer fires. Raw samples
+ * are then RTT + 25 ms = 45 ms and the controller's smoothed RTT drifts there; with the
+ * delay taken off it stays near the link's 20 ms. */
+static void test_cc_rtt_excludes_ack_delay(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 21);
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 5000 * MS));
+    do_transfer(&s, 256 << 10, 20000 * MS);
+    uint32_t sid;
+    assert_int_equal(us_stream_open(s.cli, &sid), 0);
+    uint8_t msg[100] = {0};
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(us_stream_write(s.cli, sid, msg, sizeof msg, 0), (int)sizeof msg);
+        run_for(&s, 100 * MS);
+        uint32_t id;
+        uint8_t buf[256];
+        int fin;
+        while (us_conn_next_readable(s.srv, &id)) if (us_stream_read(s.srv, id, buf, sizeof buf, &fin) <= 0) break;
+    }
+    us__cc_snapshot sn;
+    us__conn_cc_snapshot(s.cli, &sn);
+    print_message("cc srtt after delayed acks: %llu us (min_rtt %llu us)\n",
+                  (unsigned long long)(sn.srtt_ns / 1000), (unsigned long long)(sn.min_rtt_ns / 1000));
+    assert_true(sn.min_rtt_ns >= 20 * MS && sn.min_rtt_ns < 25 * MS);
+    assert_true(sn.srtt_ns < 30 * MS);
     sim_free(&s);
 }
 
@@ -1057,7 +1108,7 @@ int main(void) {
         cmocka_unit_test(test_violations),
         cmocka_unit_test(test_stream_reset),
         cmocka_unit_test(test_many_streams),
-        cmocka_unit_test(test_lossy_transfer),
+        cmocka_unit_test(test_lossy_transfer), cmocka_unit_test(test_cc_rtt_excludes_ack_delay),
         cmocka_unit_test(test_bulk_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
