@@ -18,6 +18,13 @@
 #define MAX_RETIRED_ACKS 64
 #define MAX_PATH_FRAMES 4
 #define MAX_CLOSE_RESENDS 8
+/* Caps of the adaptive reordering thresholds (note_spurious), chosen with
+ * bench/session/bench_lossy: larger caps (64-256 packets, 2 × RTT) cut retransmissions
+ * further but delay the detection of real losses enough to stall 5 %-loss transfers for
+ * ~0.9 s at times. */
+#define REO_PKT_MAX 24u                   /* packet threshold: 3 .. 24 */
+#define REO_TIME8_MAX 12u                 /* time threshold, in 1/8 RTT: 9/8 .. 3/2 × RTT */
+#define LOST_RING 64                      /* recent loss declarations kept to spot spurious ones */
 #define KEY_MISMATCH_LEN 13
 #define US_PT_KEY_MISMATCH 0x06
 
@@ -142,6 +149,13 @@ struct us_conn {
     uint32_t cur_max;             /* packet size limit of the us_conn_send call in progress */
     /* timers */
     uint64_t last_recv, last_ae_sent, ae_outstanding, last_send, loss_time;
+    /* Adaptive reordering window (RFC 9002 §6.1.1-6.1.2 allow adapting both thresholds;
+     * RFC 8985 §6.2 widens RACK's window when a loss proves spurious): the packet threshold
+     * is 3 + reo_pkt_extra, the time threshold (9 + reo_time_extra) / 8 × RTT. Both only
+     * grow, bounded by REO_PKT_MAX and REO_TIME8_MAX. */
+    uint32_t reo_pkt_extra, reo_time_extra;
+    struct { uint32_t space, len; uint64_t seq, dist, off; } lost_ring[LOST_RING]; /* threshold losses */
+    unsigned lost_next, lost_n;
     unsigned pto_count;
     /* close */
     uint8_t close_requested, close_pending;
@@ -741,6 +755,21 @@ fail:
 
 /* ---- receiving ---- */
 
+/* Stream bytes [off, off+len) reached the peer: no longer to be resent; the send buffer's
+ * base advances over acknowledged bytes. */
+static void stream_range_acked(stream *s, uint64_t off, uint64_t len) {
+    if (off + len <= s->sbase) return;
+    if (off < s->sbase) len -= s->sbase - off, off = s->sbase;
+    us__ranges_add(&s->acked, off, off + len, 0);
+    us__ranges_remove(&s->lost, off, off + len);
+    while (s->acked.n && s->acked.r[0].lo <= s->sbase) {
+        if (s->acked.r[0].hi > s->sbase) s->sbase = s->acked.r[0].hi;
+        us__ranges_trim_below(&s->acked, s->sbase);
+        if (s->acked.n && s->acked.r[0].lo > s->sbase) break;
+    }
+    us__ranges_trim_below(&s->lost, s->sbase);
+}
+
 /* ack_delay_ns: the ACK frame's ack delay, already capped at max_ack_delay. */
 static void on_acked(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now, uint64_t ack_delay_ns) {
     p->done = 1;
@@ -762,16 +791,7 @@ static void on_acked(us_conn *c, space *sp, stream *s, sent_pkt *p, uint64_t now
     }
     c->pto_count = 0;
     if (s) {
-        if (p->len) {
-            us__ranges_add(&s->acked, p->off, p->off + p->len, 0);
-            us__ranges_remove(&s->lost, p->off, p->off + p->len);
-            while (s->acked.n && s->acked.r[0].lo <= s->sbase) {
-                if (s->acked.r[0].hi > s->sbase) s->sbase = s->acked.r[0].hi;
-                us__ranges_trim_below(&s->acked, s->sbase);
-                if (s->acked.n && s->acked.r[0].lo > s->sbase) break;
-            }
-            us__ranges_trim_below(&s->lost, s->sbase);
-        }
+        if (p->len) stream_range_acked(s, p->off, p->len);
         if (p->fin) s->fin_acked = 1, s->fin_lost = 0;
         if (p->reset) s->reset_acked = 1;
     }
@@ -806,15 +826,26 @@ static void detect_lost(us_conn *c, space *sp, stream *s, uint64_t now) {
     const us__path *pa = us__paths_get(&c->paths, c->tx_path);
     uint64_t rtt = pa && pa->has_rtt ? pa->smoothed_rtt_ns : 100000000ull;
     if (pa && pa->has_rtt && pa->latest_rtt_ns > rtt) rtt = pa->latest_rtt_ns;
-    uint64_t delay = rtt * 9 / 8;
+    uint64_t delay = rtt * (9 + c->reo_time_extra) / 8;
     if (delay < GRANULARITY_NS) delay = GRANULARITY_NS;
+    uint64_t pkt_thresh = 3 + (uint64_t)c->reo_pkt_extra;
     for (size_t i = sp->head; i < sp->n; i++) {
         sent_pkt *p = &sp->sent[i];
         if (p->done) continue;
         if (p->seq >= sp->largest_acked) break;
-        /* RFC 9002 §6.1: packet threshold 3, time threshold 9/8 × rtt */
-        if (sp->largest_acked - p->seq >= 3 || p->time + delay <= now) on_lost(c, sp, s, p, now);
-        else if (!c->loss_time || p->time + delay < c->loss_time)
+        /* RFC 9002 §6.1: packet threshold (3), time threshold (9/8 × rtt), both widened by
+         * spurious losses (note_spurious) */
+        if (sp->largest_acked - p->seq >= pkt_thresh || p->time + delay <= now) {
+            unsigned k = c->lost_next;
+            c->lost_ring[k].space = sp->id;
+            c->lost_ring[k].seq = p->seq;
+            c->lost_ring[k].dist = sp->largest_acked - p->seq;
+            c->lost_ring[k].off = p->off;
+            c->lost_ring[k].len = s ? p->len : 0;
+            c->lost_next = (k + 1) % LOST_RING;
+            if (c->lost_n < LOST_RING) c->lost_n++;
+            on_lost(c, sp, s, p, now);
+        } else if (!c->loss_time || p->time + delay < c->loss_time)
             c->loss_time = p->time + delay; /* RFC 9002 §6.1.2 loss timer */
     }
     space_pop_done(sp);
@@ -826,6 +857,29 @@ static void on_loss_timer(us_conn *c, uint64_t now) {
     c->loss_time = 0;
     detect_lost(c, &c->sp0, NULL, now);
     for (size_t j = 0; j < c->nstreams; j++) detect_lost(c, &c->streams[j]->sp, c->streams[j], now);
+}
+
+/* A packet that detect_lost declared lost was acknowledged after all: it was reordered,
+ * not lost (RFC 9002 §6.1, RFC 8985 §6.2). Widen the packet threshold past the distance at
+ * which it was declared, and the time threshold by 1/8 RTT, so the same amount of
+ * reordering no longer costs a retransmission. The ring entry is consumed. */
+static void note_spurious(us_conn *c, const us__frame *f, uint32_t space_id) {
+    for (unsigned i = 0; i < c->lost_n; i++) { /* [0, lost_n) are filled */
+        if (c->lost_ring[i].space != space_id || c->lost_ring[i].seq == UINT64_MAX) continue;
+        uint64_t seq = c->lost_ring[i].seq;
+        for (unsigned r = 0; r < f->nranges; r++) {
+            if (seq < f->ranges[r].first || seq > f->ranges[r].last) continue;
+            uint64_t want = c->lost_ring[i].dist + 1 > 3 ? c->lost_ring[i].dist + 1 - 3 : 0;
+            if (want > REO_PKT_MAX - 3) want = REO_PKT_MAX - 3;
+            if (want > c->reo_pkt_extra) c->reo_pkt_extra = (uint32_t)want;
+            if (9 + c->reo_time_extra < REO_TIME8_MAX) c->reo_time_extra++;
+            /* its data did arrive: drop it from the resend queue if not resent yet */
+            stream *st = c->lost_ring[i].len ? stream_find(c, space_id) : NULL;
+            if (st) stream_range_acked(st, c->lost_ring[i].off, c->lost_ring[i].len);
+            c->lost_ring[i].seq = UINT64_MAX;
+            break;
+        }
+    }
 }
 
 static void handle_ack(us_conn *c, const us__frame *f, uint64_t now) {
@@ -844,6 +898,7 @@ static void handle_ack(us_conn *c, const us__frame *f, uint64_t now) {
      * otherwise report any delay and shrink our RTT estimates at will). */
     uint64_t ad = (uint64_t)f->code * 1000;
     if (ad > ACK_DELAY_NS) ad = ACK_DELAY_NS;
+    if (c->lost_n) note_spurious(c, f, sp->id);
     int newly_largest = 0;
     uint64_t largest_time = 0;
     uint8_t largest_path = 0;
