@@ -1,7 +1,8 @@
 /* test_leg.c — the libuv legs: a server and a client endpoint in one process over
  * loopback UDP and TCP, a bidirectional transfer with checksums, wrong key, unreachable,
- * (UDP) rebinding the client socket mid-transfer, the session limit, and resumption
- * tickets that survive a server restart (ticket_dir) while staying single-use. */
+ * (UDP) rebinding the client socket mid-transfer, the session limit, resumption
+ * tickets that survive a server restart (ticket_dir) while staying single-use, and two
+ * TCP pairs transferring at once on two threads (per-endpoint receive buffers). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
