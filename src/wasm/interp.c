@@ -15,6 +15,7 @@
 #include "umbra/base.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1039,6 +1040,34 @@ void uw__exec_free(uw__exec *ex) {
     umbra_free(ex);
 }
 
+/* Wasm calls never recurse on the C stack, but a host function that calls back into Wasm
+ * (guest -> host -> guest ...) nests C frames at every level, so the call-depth limit alone
+ * cannot protect the host stack. Nested entries are therefore refused with "call stack
+ * exhausted" once they have used more than half of this thread's C stack, at most 1 MiB,
+ * measured from the outermost entry. The budget is computed once per thread, on the first
+ * nested entry, so plain calls never pay for it. */
+#define CSTACK_BUDGET_MAX ((size_t)1 << 20)
+static _Thread_local size_t tls_cstack_budget;
+
+static size_t cstack_budget(void) {
+    size_t size = 8u << 20; /* Linux default if the thread's attributes are unavailable */
+    pthread_attr_t a;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        void *lo;
+        size_t sz;
+        if (pthread_attr_getstack(&a, &lo, &sz) == 0 && sz > 0) size = sz;
+        pthread_attr_destroy(&a);
+    }
+    size /= 2;
+    return size < CSTACK_BUDGET_MAX ? size : CSTACK_BUDGET_MAX;
+}
+
+static int cstack_exhausted(const uw__exec *ex) {
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    if (!tls_cstack_budget) tls_cstack_budget = cstack_budget();
+    return ex->cstack_base > here && ex->cstack_base - here > tls_cstack_budget;
+}
+
 int uw__invoke(uw_instance *inst, uw_func *f, const uint64_t *args, uint64_t *results) {
     uw__exec *ex = tls_exec;
     int outer = ex == NULL;
@@ -1062,6 +1091,14 @@ int uw__invoke(uw_instance *inst, uw_func *f, const uint64_t *args, uint64_t *re
         ex->trap_index = -1;
         ex->msg[0] = 0;
         tls_exec = ex;
+    }
+    if (outer) {
+        ex->cstack_base = (uintptr_t)__builtin_frame_address(0);
+    } else if (cstack_exhausted(ex)) {
+        /* guest -> host -> guest re-entry: each level nests host C frames. */
+        snprintf(ex->msg, sizeof ex->msg, "call stack exhausted: host re-entry used %zu KiB of C stack",
+                 (size_t)(ex->cstack_base - (uintptr_t)__builtin_frame_address(0)) / 1024);
+        return UW_TRAP_STACK_EXHAUSTED;
     }
     uint32_t np = f->type->nparams, nr = f->type->nresults;
     uint32_t nmax = np > nr ? np : nr;

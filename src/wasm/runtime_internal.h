@@ -111,6 +111,7 @@ typedef struct uw__exec {
     const _Atomic uint64_t *epoch;
     int exit_code;            /* UW_TRAP_EXIT detail */
     int64_t trap_index;       /* element index of UNINIT_ELEM/UNDEF_ELEM traps, -1 = none */
+    uintptr_t cstack_base;    /* C frame address of the outermost uw__invoke on this thread */
     char msg[192];            /* host trap message ("" = none) */
 } uw__exec;
 

@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,6 +339,17 @@ done:
     return ok;
 }
 
+struct reenter_thread_arg {
+    fixture *f;
+    int ok, deepest;
+};
+
+static void *reenter_thread(void *p) {
+    struct reenter_thread_arg *a = p;
+    a->ok = run_reenter(a->f, 0, &a->deepest);
+    return NULL;
+}
+
 static void test_host_reentrancy(void **state) {
     fixture *f = *state;
     int deepest = 0;
@@ -359,18 +371,35 @@ static void test_host_reentrancy(void **state) {
     }
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (WIFSIGNALED(status)) {
-        /* KNOWN ENGINE BUG (reported in the commit that added this test): host re-entry
-         * is bounded only by max_call_depth, and 10,000 nested guest→host→guest calls
-         * need more than an 8 MiB C stack. Set UMBRA_WASM_STRICT=1 to make this fail. */
-        print_message("hostile: ENGINE BUG: default-depth host re-entrancy crashed the process (signal %d)\n",
-                      WTERMSIG(status));
-        if (getenv("UMBRA_WASM_STRICT")) fail_msg("host re-entrancy overflowed the C stack");
-        skip();
-    }
+    /* Host re-entry nests C frames; the engine bounds the C stack it may use (half the
+     * thread's stack, at most 1 MiB), so this must end in a trap, never in a signal. */
+    if (WIFSIGNALED(status)) fail_msg("host re-entrancy crashed the process (signal %d)", WTERMSIG(status));
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     host_still_works(f);
+
+    /* The bound follows the thread's own stack: on a thread with a small (512 KiB) stack the
+     * chain must also end in a trap. Run in a child too, so a crash is a failure, not the end. */
+    fflush(stdout);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGABRT, SIG_DFL);
+        pthread_attr_t attr;
+        pthread_t th;
+        struct reenter_thread_arg a = {.f = f, .ok = -1};
+        if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, 512u << 10) ||
+            pthread_create(&th, &attr, reenter_thread, &a) || pthread_join(th, NULL))
+            _exit(2);
+        _exit(a.ok == 0 && a.deepest > 0 ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("host re-entrancy on a 512 KiB thread stack crashed the process (signal %d)", WTERMSIG(status));
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* ---- Tables --------------------------------------------------------------------------------- */
