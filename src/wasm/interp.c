@@ -723,9 +723,10 @@ L_DATA_DROP:
     NEXT;
 L_MEMORY_COPY : {
     uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
+    /* Bounds first: fuel pays for work that is done (an out-of-bounds op traps anyway). */
+    if (UNLIKELY(d + n > msize || s + n > msize)) TRAP(UW_TRAP_MEMORY_OOB);
     fuel -= (int64_t)fuel_units(n);
     if (UNLIKELY(fuel < 0)) TRAP(UW_TRAP_OUT_OF_FUEL);
-    if (UNLIKELY(d + n > msize || s + n > msize)) TRAP(UW_TRAP_MEMORY_OOB);
     if (n) memmove(mbase + d, mbase + s, n);
     pc += 4;
     NEXT;
@@ -733,9 +734,9 @@ L_MEMORY_COPY : {
 L_MEMORY_FILL : {
     uint64_t d = (uint32_t)S(1), n = (uint32_t)S(3);
     int v = (int)(uint8_t)S(2);
+    if (UNLIKELY(d + n > msize)) TRAP(UW_TRAP_MEMORY_OOB);
     fuel -= (int64_t)fuel_units(n);
     if (UNLIKELY(fuel < 0)) TRAP(UW_TRAP_OUT_OF_FUEL);
-    if (UNLIKELY(d + n > msize)) TRAP(UW_TRAP_MEMORY_OOB);
     if (n) memset(mbase + d, v, n);
     pc += 4;
     NEXT;
@@ -758,9 +759,9 @@ L_ELEM_DROP:
 L_TABLE_COPY : {
     uw_table *td = inst->tables[pc[1].u], *ts = inst->tables[pc[2].u];
     uint64_t d = (uint32_t)S(3), s = (uint32_t)S(4), n = (uint32_t)S(5);
+    if (UNLIKELY(d + n > td->size || s + n > ts->size)) TRAP(UW_TRAP_TABLE_OOB);
     fuel -= (int64_t)n;
     if (UNLIKELY(fuel < 0)) TRAP(UW_TRAP_OUT_OF_FUEL);
-    if (UNLIKELY(d + n > td->size || s + n > ts->size)) TRAP(UW_TRAP_TABLE_OOB);
     if (n) memmove(td->elems + d, ts->elems + s, n * sizeof(uint64_t));
     pc += 6;
     NEXT;
@@ -769,9 +770,14 @@ L_TABLE_GROW : {
     uw_table *t = inst->tables[pc[2].u];
     uint64_t init = S(3);
     uint32_t n = (uint32_t)S(4);
-    fuel -= (int64_t)n;
-    if (UNLIKELY(fuel < 0)) TRAP(UW_TRAP_OUT_OF_FUEL);
-    S(1) = (uint32_t)uw__tab_grow(t, n, init);
+    /* A grow that fails (cap, maximum) returns -1 as the spec says and costs nothing; a
+     * grow that succeeds is charged by its length. */
+    int64_t r = uw__tab_grow(t, n, init);
+    S(1) = (uint32_t)r;
+    if (r >= 0) {
+        fuel -= (int64_t)n;
+        if (UNLIKELY(fuel < 0)) TRAP(UW_TRAP_OUT_OF_FUEL);
+    }
     pc += 5;
     NEXT;
 }
@@ -782,9 +788,9 @@ L_TABLE_SIZE:
 L_TABLE_FILL : {
     uw_table *t = inst->tables[pc[1].u];
     uint64_t i = (uint32_t)S(2), v = S(3), n = (uint32_t)S(4);
+    if (UNLIKELY(i + n > t->size)) TRAP(UW_TRAP_TABLE_OOB);
     fuel -= (int64_t)n;
     if (UNLIKELY(fuel < 0)) TRAP(UW_TRAP_OUT_OF_FUEL);
-    if (UNLIKELY(i + n > t->size)) TRAP(UW_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
     pc += 5;
     NEXT;

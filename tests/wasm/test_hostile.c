@@ -407,9 +407,10 @@ static void test_host_reentrancy(void **state) {
 static void test_table_bomb(void **state) {
     fixture *f = *state;
     uw_module *m = load(f, "table_bomb");
-    /* No fuel here: table.grow is charged by the requested length (even when it fails),
-     * which would trap a 0x7fffffff request before the cap could refuse it. */
-    uw_instance_config cfg = {.max_table_elems = 10000, .timeout_ns = 10ull * 1000 * 1000 * 1000};
+    /* With fuel on: a table.grow that fails costs nothing and returns -1 (a 0x7fffffff
+     * request must not trap "out of fuel"); a successful grow is charged by its length. */
+    uw_instance_config cfg = {.max_table_elems = 10000, .fuel = 1000000,
+                              .timeout_ns = 10ull * 1000 * 1000 * 1000};
     uw_instance *inst = instantiate(m, &cfg);
     int32_t size = call_i32(inst, "grow_all", NULL, 0);
     /* 1 + k*1024 <= 10000: growth stops at 9217 entries when the next step would pass the cap. */
@@ -419,7 +420,12 @@ static void test_table_bomb(void **state) {
     big = uw_val_i32(783); /* exactly up to the cap still works */
     assert_int_equal(call_i32(inst, "grow_big", &big, 1), 9217);
     big = uw_val_i32(1);
+    int64_t before = uw_instance_fuel(inst);
     assert_int_equal(call_i32(inst, "grow_big", &big, 1), -1);
+    big = uw_val_i32(0x7fffffff);
+    assert_int_equal(call_i32(inst, "grow_big", &big, 1), -1);
+    /* The two failed grows cost only their few instructions, not their lengths. */
+    assert_true(before - uw_instance_fuel(inst) < 100);
     uw_instance_free(inst);
     uw_module_free(m);
     host_still_works(f);
