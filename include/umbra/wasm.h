@@ -378,7 +378,7 @@ UMBRA_API void uw_func_type(const uw_func *f, uw_functype *out);
 UMBRA_API int uw_instance_get_global(const uw_instance *inst, const char *name, uw_val *out);
 /* Remaining fuel (UINT64_MAX when unlimited). */
 UMBRA_API uint64_t uw_instance_fuel(const uw_instance *inst);
-/* Sets the remaining fuel (0 = unlimited). */
+/* Sets the remaining fuel (0 = unlimited) and the budget uw_instance_reset() refills to. */
 UMBRA_API void uw_instance_set_fuel(uw_instance *inst, uint64_t fuel);
 /* Sets the per-call wall-clock budget (0 = none). */
 UMBRA_API void uw_instance_set_timeout(uw_instance *inst, uint64_t timeout_ns);
