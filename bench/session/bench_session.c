@@ -32,6 +32,7 @@ static void bs_check(int rc, const char *what) {
 typedef struct bs_keys {
     umbra_identity *id;
     umbra_peer_key pk;
+    uc_compsig_xpk *xpk; /* the pinned key expanded once, as a long-lived client config has it */
     us_config scfg, ccfg;
 } bs_keys;
 
@@ -43,6 +44,8 @@ static void bs_keys_init(bs_keys *k) {
     k->scfg.identity = k->id;
     us_config_default(&k->ccfg);
     k->ccfg.peer = &k->pk;
+    bs_check(us_peer_xpk_new(&k->pk, &k->xpk), "xpk");
+    k->ccfg.peer_xpk = k->xpk;
 }
 
 /* ---- handshakes in memory: CPU per side ---------------------------------------------------- */
@@ -716,6 +719,7 @@ int main(int argc, char **argv) {
            "   one core (see bx_bulk). TLS/raw TCP bulk is 1 stream"
            " over 1 TCP connection, 2 threads.\n"
            "   A 0 means the run failed, see stderr.)\n");
+    us_peer_xpk_free(k.xpk);
     umbra_identity_free(k.id);
     return 0;
 }

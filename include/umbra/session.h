@@ -121,8 +121,23 @@ typedef struct us_config {
      * in-memory list. Read by us_endpoint_new() only (not kept); ignored when ticket_key
      * or ticket_seen is given. */
     const char *ticket_dir;
+    /* client, optional: the pinned server key expanded once (us_peer_xpk_new(), or
+     * uc_compsig_pk_expand(x, peer->compsig_pk)), so every handshake verifies the server's
+     * signature with uc_compsig_verify_xpk() instead of re-deriving ML-DSA's matrix A
+     * (about 2x faster). NOT COPIED, like the identity: the caller owns it and it must
+     * outlive every connection made with this config (us_endpoint included). It must be the
+     * expansion of peer->compsig_pk, else us_conn_new_client() fails with UMBRA_EINVAL.
+     * NULL = the key is expanded inside every verification [NULL]. */
+    const uc_compsig_xpk *peer_xpk;
 } us_config;
 UMBRA_API void us_config_default(us_config *cfg);
+/* Expanded pinned server key for us_config.peer_xpk: *out is a heap copy of
+ * uc_compsig_pk_expand(peer->compsig_pk) (about 39 KB, public data: no wipe needed), owned
+ * by the caller, freed with us_peer_xpk_free() once no connection or endpoint using it
+ * remains. Errors: UMBRA_EINVAL (NULL), UMBRA_ENOMEM; *out is NULL on error. */
+UMBRA_API int us_peer_xpk_new(const umbra_peer_key *peer, uc_compsig_xpk **out);
+/* Frees an expanded key from us_peer_xpk_new(); NULL is a no-op. */
+UMBRA_API void us_peer_xpk_free(uc_compsig_xpk *xpk);
 
 /* key_id = SHA-256("umbra-session v1 key id" || xwing_pk || sig_pk) (PROTOCOL.md §2.1). */
 UMBRA_API void us_key_id(uint8_t out[32], const uint8_t xwing_pk[US_XWING_PK_LEN],

@@ -191,6 +191,25 @@ void us_config_default(us_config *cfg) {
     cfg->max_streams = 128;
 }
 
+int us_peer_xpk_new(const umbra_peer_key *peer, uc_compsig_xpk **out) {
+    if (!out) return UMBRA_EINVAL;
+    *out = NULL;
+    if (!peer) return UMBRA_EINVAL;
+    int rc = uc_init();
+    if (rc) return rc;
+    uc_compsig_xpk *x = umbra_malloc(sizeof *x);
+    if (!x) return UMBRA_ENOMEM;
+    rc = uc_compsig_pk_expand(x, peer->compsig_pk);
+    if (rc) {
+        umbra_free(x);
+        return rc;
+    }
+    *out = x;
+    return 0;
+}
+
+void us_peer_xpk_free(uc_compsig_xpk *xpk) { umbra_free(xpk); } /* public data: no wipe */
+
 void us_key_id(uint8_t out[32], const uint8_t xwing_pk[US_XWING_PK_LEN],
                const uint8_t sig_pk[US_SIG_PK_LEN]) {
     static const char label[] = "umbra-session v1 key id";
@@ -482,6 +501,10 @@ int us_conn_new_client(const us_config *cfg, const void *peer_addr, size_t addr_
                        us_conn **out) {
     *out = NULL;
     if (!cfg || !cfg->peer || !peer_addr || addr_len == 0 || addr_len > US_ADDR_MAX) return UMBRA_EINVAL;
+    /* an expanded key of another server would silently replace the pin: refuse it (the
+     * xpk keeps the pk it was expanded from as its first field, umbra/crypto.h) */
+    if (cfg->peer_xpk && memcmp(cfg->peer_xpk->pk, cfg->peer->compsig_pk, US_SIG_PK_LEN) != 0)
+        return UMBRA_EINVAL;
     int rc = uc_init();
     if (rc) return rc;
     us_conn *c;
@@ -1197,9 +1220,13 @@ static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint
     uint8_t m[sizeof SERVER_SIG_PREFIX + 32];
     memcpy(m, SERVER_SIG_PREFIX, sizeof SERVER_SIG_PREFIX);
     memcpy(m + sizeof SERVER_SIG_PREFIX, th, 32);
-    if (uc_compsig_verify(sh.sig, m, sizeof m, (const uint8_t *)SIG_CTX, strlen(SIG_CTX),
-                          c->peer.compsig_pk) != 0)
-        return UMBRA_EPEER_KEY;
+    /* same check either way; the expanded pinned key skips ExpandA etc. (FIPS 204 Alg. 8) */
+    int vrc = c->cfg.peer_xpk
+                  ? uc_compsig_verify_xpk(sh.sig, m, sizeof m, (const uint8_t *)SIG_CTX, strlen(SIG_CTX),
+                                          c->cfg.peer_xpk)
+                  : uc_compsig_verify(sh.sig, m, sizeof m, (const uint8_t *)SIG_CTX, strlen(SIG_CTX),
+                                      c->peer.compsig_pk);
+    if (vrc != 0) return UMBRA_EPEER_KEY;
     int rc = uc_xwing_decaps_dk(ss_e, sh.ct_e, &c->edk);
     if (rc) return UMBRA_EHANDSHAKE;
     c->aead = sh.aead;

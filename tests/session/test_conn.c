@@ -615,6 +615,49 @@ static void test_bad_server_signature(void **st) {
     sim_free(&s);
 }
 
+/* us_config.peer_xpk: the client verifies with the expanded pinned key — a handshake
+ * completes, a corrupted ServerHello signature is still refused, and an xpk of another key
+ * than the pin is rejected up front. */
+static void test_pinned_xpk(void **st) {
+    (void)st;
+    uc_compsig_xpk *x = NULL;
+    assert_int_equal(us_peer_xpk_new(NULL, &x), UMBRA_EINVAL);
+    assert_null(x);
+    sim s;
+    sim_init(&s, 61);
+    assert_int_equal(us_peer_xpk_new(&s.pk, &x), 0);
+    s.ccfg.peer_xpk = x;
+    sim_connect(&s);
+    assert_true(run_until(&s, both_connected, 10000 * MS));
+    do_transfer(&s, 5000, 10000 * MS);
+    sim_free(&s);
+    us_peer_xpk_free(x);
+
+    sim_init(&s, 62);
+    assert_int_equal(us_peer_xpk_new(&s.pk, &x), 0);
+    s.ccfg.peer_xpk = x;
+    s.corrupt_server_hello = 1;
+    sim_connect(&s);
+    assert_true(run_until(&s, cli_closed, 20000 * MS));
+    assert_int_equal(us_conn_error(s.cli), UMBRA_EPEER_KEY);
+    sim_free(&s);
+    us_peer_xpk_free(x);
+
+    sim_init(&s, 63);
+    umbra_identity *other;
+    umbra_peer_key opk;
+    assert_int_equal(umbra_identity_generate(&other), 0);
+    umbra_identity_public(other, &opk);
+    assert_int_equal(us_peer_xpk_new(&opk, &x), 0);
+    s.ccfg.peer_xpk = x; /* expanded from a key that is not the pin */
+    assert_int_equal(us_conn_new_client(&s.ccfg, "S", 1, s.now, &s.cli), UMBRA_EINVAL);
+    assert_null(s.cli);
+    sim_free(&s);
+    us_peer_xpk_free(x);
+    umbra_identity_free(other);
+    us_peer_xpk_free(NULL);
+}
+
 static void test_version_mismatch(void **st) {
     (void)st;
     sim s;
@@ -1095,6 +1138,7 @@ int main(void) {
         cmocka_unit_test(test_frag_client_auth),
         cmocka_unit_test(test_wrong_key),
         cmocka_unit_test(test_bad_server_signature),
+        cmocka_unit_test(test_pinned_xpk),
         cmocka_unit_test(test_version_mismatch),
         cmocka_unit_test(test_unreachable),
         cmocka_unit_test(test_replay_forgery),
