@@ -4,9 +4,13 @@
  * The endpoint owns its sockets, one timer and its sessions. All times come from
  * umbra_now_ns(). Packets are pulled from a connection until it has nothing more to send
  * ("flush"); on TCP the pull stops while more than TCP_QUEUE_MAX bytes wait in the socket
- * (back-pressure) and resumes when writes complete. */
+ * (back-pressure) and resumes when writes complete. UDP datagrams of one flush leave in
+ * sendmmsg(2) batches; received ones arrive in recvmmsg(2) batches and each session that got
+ * some is flushed once per batch (one round of acks and callbacks instead of one per packet). */
+#include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <string.h>
 #include <uv.h>
@@ -17,6 +21,12 @@
 #define TCP_QUEUE_MAX (2u << 20)
 #define SEEN_MAX 4096                 /* used 0-RTT ticket ids remembered per endpoint */
 #define RECV_BUF 65536
+/* UDP batching: up to UDP_BATCH datagrams per sendmmsg(2); recvmmsg(2) through libuv
+ * (UV_UDP_RECVMMSG) takes one 64 KiB chunk per datagram, at most 20 chunks per call */
+#define UDP_BATCH 32
+#define UDP_SLOT (US_MAX_PACKET + 4)
+#define UDP_MMSG_CHUNKS 20
+#define UDP_MMSG_BUF (UDP_MMSG_CHUNKS * 65536)
 
 struct us_session {
     us_endpoint *e;
@@ -26,6 +36,7 @@ struct us_session {
     uint8_t addr[US_ADDR_MAX];  /* peer sockaddr image */
     size_t addr_len;
     int reported, want_writable, dead, in_flush, paused;
+    int rx_pending;             /* got datagrams of the current recvmmsg batch, not flushed */
     void *user;
     us_session *next;
 };
@@ -35,6 +46,7 @@ struct us_endpoint {
     us_config cfg;
     umbra_peer_key peer;
     int leg, is_server, udp_open, tcp_open, timer_open, freeing, handles;
+    int rx_batch;                     /* on_packet: inside a recvmmsg batch, defer flushes */
     us_callbacks cb;
     void *ud;
     uv_udp_t *udp;
@@ -55,6 +67,12 @@ struct us_endpoint {
     uint8_t rbuf[RECV_BUF];           /* UDP datagrams; stream data handed to on_data */
     uint8_t tcp_rbuf[RECV_BUF];       /* TCP reads of every session of this endpoint */
     uint8_t sbuf[US_MAX_PACKET + 4];
+    uint8_t *mbuf;                    /* UDP: UDP_MMSG_BUF bytes for recvmmsg, or NULL */
+    uint8_t *batch;                   /* UDP: UDP_BATCH slots of UDP_SLOT bytes, or NULL */
+    size_t nbatch;                    /* datagrams waiting in batch */
+    size_t blen[UDP_BATCH];
+    uint8_t bto[UDP_BATCH][US_ADDR_MAX];
+    socklen_t bto_len[UDP_BATCH];
 };
 
 static void session_flush(us_session *s);
@@ -185,25 +203,72 @@ static void deliver(us_session *s) {
     }
 }
 
-/* Pulls every packet the connection wants to send and writes it to the socket. */
+/* Writes the batched UDP datagrams in order: as many as the kernel takes through
+ * sendmmsg(2) (one syscall for the batch), the rest one by one through uv_udp_try_send.
+ * Client sockets are connected (no address) so ICMP errors reach us. A datagram the kernel
+ * refuses (full buffer, pending ICMP error) is a lost packet, retransmitted later. */
+static void udp_send_batch(us_endpoint *e) {
+    size_t n = e->nbatch, i = 0;
+    e->nbatch = 0;
+    if (!n || !e->udp) return;
+    uv_os_fd_t fd;
+    if (n > 1 && uv_fileno((const uv_handle_t *)e->udp, &fd) == 0) {
+        struct mmsghdr mh[UDP_BATCH];
+        struct iovec iov[UDP_BATCH];
+        memset(mh, 0, n * sizeof mh[0]);
+        for (size_t k = 0; k < n; k++) {
+            iov[k].iov_base = e->batch + k * UDP_SLOT;
+            iov[k].iov_len = e->blen[k];
+            mh[k].msg_hdr.msg_iov = &iov[k];
+            mh[k].msg_hdr.msg_iovlen = 1;
+            if (e->is_server) {
+                mh[k].msg_hdr.msg_name = e->bto[k];
+                mh[k].msg_hdr.msg_namelen = e->bto_len[k];
+            }
+        }
+        while (i < n) {
+            int r = sendmmsg(fd, mh + i, (unsigned)(n - i), MSG_DONTWAIT);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            i += (size_t)r;
+        }
+    }
+    for (; i < n; i++) {
+        uv_buf_t b = uv_buf_init((char *)e->batch + i * UDP_SLOT, (unsigned)e->blen[i]);
+        uv_udp_try_send(e->udp, &b, 1, e->is_server ? (const struct sockaddr *)e->bto[i] : NULL);
+    }
+}
+
+/* Pulls every packet the connection wants to send and writes it to the socket (UDP: in
+ * batches of up to UDP_BATCH datagrams, all written before this returns). */
 static void pull_packets(us_session *s) {
     us_endpoint *e = s->e;
     uint8_t to[US_ADDR_MAX];
     size_t len, to_len;
     uint64_t now = umbra_now_ns();
+    if (!s->tcp && e->udp && !e->batch) e->batch = umbra_malloc((size_t)UDP_BATCH * UDP_SLOT);
     for (;;) {
         if (s->tcp && uv_stream_get_write_queue_size((uv_stream_t *)s->tcp) > TCP_QUEUE_MAX) break;
+        if (!s->tcp && e->udp && e->batch) {
+            size_t k = e->nbatch;
+            int rc = us_conn_send(s->c, e->batch + k * UDP_SLOT, UDP_SLOT, &len, e->bto[k], &to_len, now);
+            if (rc <= 0) break;
+            e->blen[k] = len;
+            e->bto_len[k] = (socklen_t)to_len;
+            if (++e->nbatch == UDP_BATCH) udp_send_batch(e);
+            continue;
+        }
         int rc = us_conn_send(s->c, e->sbuf, sizeof e->sbuf, &len, to, &to_len, now);
         if (rc <= 0) break;
         if (s->tcp) {
             if (tcp_send(s, e->sbuf, len) != 0) break;
         } else if (e->udp) {
             uv_buf_t b = uv_buf_init((char *)e->sbuf, (unsigned)len);
-            /* client sockets are connected (addr NULL) so ICMP errors reach us; a datagram
-             * the kernel refuses is a lost packet, retransmitted later */
+            /* no batch memory: one datagram at a time, same rules as udp_send_batch */
             uv_udp_try_send(e->udp, &b, 1, e->is_server ? (const struct sockaddr *)to : NULL);
         }
     }
+    udp_send_batch(e);
 }
 
 /* Sends, reports state changes and received data to the callbacks, ends a closed session.
@@ -347,20 +412,52 @@ static void on_packet(us_endpoint *e, us_session *s, const uint8_t *p, size_t n,
     if (!s || !s->c) return;
     int rc = us_conn_recv(s->c, p, n, from, fl, now);
     if (rc < 0) umbra_debug("session: fatal: %s", umbra_strerror(rc));
-    session_flush(s);
+    if (e->rx_batch) s->rx_pending = 1; /* one flush (acks, data, callbacks) per batch */
+    else session_flush(s);
 }
 
+/* End of a recvmmsg batch: flushes every session that received in it. Restarts from the
+ * list head after each flush, since callbacks may end any session. */
+static void flush_rx_pending(us_endpoint *e) {
+    for (;;) {
+        us_session *s = e->sessions;
+        while (s && !s->rx_pending) s = s->next;
+        if (!s) return;
+        s->rx_pending = 0;
+        session_flush(s);
+    }
+}
+
+/* With e->mbuf, libuv reads up to UDP_MMSG_CHUNKS datagrams per recvmmsg(2) into it and
+ * hands each to on_udp_recv (UV_UDP_MMSG_CHUNK), then calls once more with
+ * UV_UDP_MMSG_FREE; the buffer belongs to the endpoint, so nothing is freed then. */
 static void udp_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b) {
     us_endpoint *e = h->data;
     (void)sz;
-    *b = uv_buf_init((char *)e->rbuf, sizeof e->rbuf);
+    if (!e) {
+        *b = uv_buf_init(NULL, 0); /* closing handle: libuv reports UV_ENOBUFS */
+        return;
+    }
+    if (e->mbuf) *b = uv_buf_init((char *)e->mbuf, UDP_MMSG_BUF);
+    else *b = uv_buf_init((char *)e->rbuf, sizeof e->rbuf);
+}
+
+/* A UDP socket that receives with recvmmsg(2) when libuv and the kernel support it. */
+static void udp_handle_init(us_endpoint *e, uv_udp_t *u) {
+    if (!e->mbuf) e->mbuf = umbra_malloc(UDP_MMSG_BUF);
+    if (!e->mbuf || uv_udp_init_ex(e->loop, u, AF_UNSPEC | UV_UDP_RECVMMSG) != 0) uv_udp_init(e->loop, u);
 }
 
 static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *from,
                         unsigned flags) {
     us_endpoint *e = h->data;
-    (void)flags;
-    if (e->freeing) return;
+    /* e is NULL for a replaced or closing socket: later chunks of its last recvmmsg */
+    if (!e || e->freeing) return;
+    if (flags & UV_UDP_MMSG_FREE) { /* the batch is complete */
+        flush_rx_pending(e);
+        endpoint_arm(e);
+        return;
+    }
     if (nread < 0) {
         /* connected client socket: ICMP port unreachable etc. */
         if (!e->is_server && e->sessions && e->sessions->c &&
@@ -372,8 +469,10 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
     /* copy out: deliver() reuses rbuf */
     uint8_t pkt[RECV_BUF];
     memcpy(pkt, buf->base, (size_t)nread);
+    e->rx_batch = (flags & UV_UDP_MMSG_CHUNK) != 0;
     on_packet(e, e->is_server ? NULL : e->sessions, pkt, (size_t)nread, from);
-    endpoint_arm(e);
+    e->rx_batch = 0;
+    if (!(flags & UV_UDP_MMSG_CHUNK)) endpoint_arm(e); /* chunks: at UV_UDP_MMSG_FREE */
 }
 
 /* One receive buffer per endpoint, shared by its TCP sessions. That is safe because an
@@ -687,7 +786,7 @@ int us_endpoint_listen(us_endpoint *e, const char *host, int port) {
     if (e->leg == US_LEG_UDP) {
         e->udp = umbra_calloc(1, sizeof *e->udp);
         if (!e->udp) return UMBRA_ENOMEM;
-        uv_udp_init(e->loop, e->udp);
+        udp_handle_init(e, e->udp);
         e->udp->data = e;
         e->udp_open = 1;
         rc = uv_udp_bind(e->udp, (struct sockaddr *)&ss, 0);
@@ -742,7 +841,7 @@ static void on_tcp_connected(uv_connect_t *req, int status) {
 static int udp_client_socket(us_endpoint *e) {
     uv_udp_t *u = umbra_calloc(1, sizeof *u);
     if (!u) return UMBRA_ENOMEM;
-    uv_udp_init(e->loop, u);
+    udp_handle_init(e, u);
     u->data = e;
     struct sockaddr_storage any;
     memset(&any, 0, sizeof any);
@@ -815,6 +914,8 @@ int us_endpoint_rebind(us_endpoint *e) {
 }
 
 static void endpoint_release(us_endpoint *e) {
+    umbra_free(e->mbuf);
+    umbra_free(e->batch);
     umbra_free(e->seen);
     umbra_free(e->used_path);
     us__reasm_table_free(&e->reasm);

@@ -2,7 +2,8 @@
  * loopback UDP and TCP, a bidirectional transfer with checksums, wrong key, unreachable,
  * (UDP) rebinding the client socket mid-transfer, the session limit, resumption
  * tickets that survive a server restart (ticket_dir) while staying single-use, and two
- * TCP pairs transferring at once on two threads (per-endpoint receive buffers). */
+ * TCP pairs and two UDP pairs transferring at once on two threads (per-endpoint receive
+ * buffers, and the UDP recvmmsg/sendmmsg batch buffers). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +175,7 @@ static void test_udp_unreachable(void **st) { (void)st; run_case(US_LEG_UDP, 0, 
 static void test_tcp_unreachable(void **st) { (void)st; run_case(US_LEG_TCP, 0, 1, 1000, 0, UMBRA_EUNREACHABLE); }
 static void test_udp_rebind(void **st) { (void)st; run_case(US_LEG_UDP, 0, 0, leg_bytes() / 2, 1, 0); }
 
-/* Two server/client pairs over TCP, each on its own thread with its own uv loop, transfer
+/* Two server/client pairs (TCP, or UDP), each on its own thread with its own uv loop, transfer
  * at the same time. The legs once read TCP into one process-wide buffer, so concurrent
  * endpoints corrupted each other's frames (AEAD failures, closed sessions). The thread body
  * does not call cmocka asserts itself (cmocka's failure longjmp is per thread); it records
@@ -183,6 +184,7 @@ static void test_udp_rebind(void **st) { (void)st; run_case(US_LEG_UDP, 0, 0, le
 typedef struct pair_run {
     ctx c;
     size_t bytes;
+    int leg;                /* US_LEG_TCP or US_LEG_UDP */
     int rc;                 /* 0 ok, else the step that failed */
 } pair_run;
 
@@ -207,9 +209,9 @@ static void *pair_thread(void *arg) {
     uc_sha256_init(&c->h_sent);
     uc_sha256_init(&c->h_srv);
     r->rc = 2;
-    if (us_endpoint_new(&c->loop, &scfg, US_LEG_TCP, &scb, c, &c->srv) != 0) goto out_id;
+    if (us_endpoint_new(&c->loop, &scfg, r->leg, &scb, c, &c->srv) != 0) goto out_id;
     if (us_endpoint_listen(c->srv, "127.0.0.1", 0) != 0) goto out_srv;
-    if (us_endpoint_new(&c->loop, &ccfg, US_LEG_TCP, &ccb, c, &c->cli) != 0) goto out_srv;
+    if (us_endpoint_new(&c->loop, &ccfg, r->leg, &ccb, c, &c->cli) != 0) goto out_srv;
     if (us_endpoint_connect(c->cli, "127.0.0.1", us_endpoint_port(c->srv), NULL) != 0) goto out_cli;
     uv_timer_init(&c->loop, &c->guard);
     c->guard.data = c;
@@ -238,14 +240,14 @@ out_loop:
     return NULL;
 }
 
-static void test_tcp_two_threads(void **st) {
-    (void)st;
+static void two_threads(int leg) {
     assert_int_equal(uc_init(), 0);
     pair_run *r = calloc(2, sizeof *r);
     assert_non_null(r);
     pthread_t t[2];
     for (int i = 0; i < 2; i++) {
         r[i].bytes = leg_bytes() / 2;
+        r[i].leg = leg;
         assert_int_equal(pthread_create(&t[i], NULL, pair_thread, &r[i]), 0);
     }
     for (int i = 0; i < 2; i++) assert_int_equal(pthread_join(t[i], NULL), 0);
@@ -256,6 +258,9 @@ static void test_tcp_two_threads(void **st) {
     }
     free(r);
 }
+
+static void test_tcp_two_threads(void **st) { (void)st; two_threads(US_LEG_TCP); }
+static void test_udp_two_threads(void **st) { (void)st; two_threads(US_LEG_UDP); }
 
 /* endpoint limits: with max_sessions = 1 a second client gets no answer while the first
  * session lives */
@@ -447,6 +452,7 @@ int main(void) {
         cmocka_unit_test(test_udp_unreachable), cmocka_unit_test(test_tcp_unreachable),
         cmocka_unit_test(test_udp_rebind),     cmocka_unit_test(test_udp_max_sessions),
         cmocka_unit_test(test_udp_ticket_restart), cmocka_unit_test(test_tcp_two_threads),
+        cmocka_unit_test(test_udp_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
