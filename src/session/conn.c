@@ -975,8 +975,10 @@ static stream *peer_stream(us_conn *c, uint32_t id, int *retired, int *err) {
         *err = UMBRA_EPROTO;
         return NULL;
     }
-    for (uint32_t k = first; k <= id; k += 2) {
-        s = stream_new(c, k);
+    /* 64-bit counter: with id near UINT32_MAX a 32-bit k += 2 would wrap to a small id and
+     * the loop would never end (allocating streams without bound) */
+    for (uint64_t k = first; k <= id; k += 2) {
+        s = stream_new(c, (uint32_t)k);
         if (!s) {
             *err = UMBRA_ENOMEM;
             return NULL;
@@ -984,6 +986,16 @@ static stream *peer_stream(us_conn *c, uint32_t id, int *retired, int *err) {
     }
     c->max_peer_id = id;
     return s;
+}
+
+/* k more received bytes are consumed (read, or dropped by a reset): the connection window
+ * is re-advertised when half of it was consumed (§6.4). */
+static void conn_credit(us_conn *c, uint64_t k) {
+    c->rx_consumed += k;
+    if (c->rx_consumed + c->cfg.conn_window - c->rx_max_adv >= c->cfg.conn_window / 2) {
+        c->rx_max_adv = c->rx_consumed + c->cfg.conn_window;
+        c->md_pending = 1;
+    }
 }
 
 static int handle_stream_frame(us_conn *c, stream *s, const us__frame *f) {
@@ -1069,12 +1081,21 @@ static int process_frames(us_conn *c, stream *s, uint32_t space_id, const uint8_
             if (in0 || f.stream != space_id) return UMBRA_EPROTO;
             if (s && !s->reset_recv) {
                 if (f.value < s->rhigh || (s->rfin_known && f.value != s->rfin)) return UMBRA_EPROTO;
+                /* RFC 9000 §4.5: a final size beyond the advertised stream or connection
+                 * limit is a flow-control error, as for STREAM frames */
+                if (f.value > s->radv) return UMBRA_EFLOW;
                 if (f.value > s->rhigh) {
                     c->rx_data += f.value - s->rhigh;
                     s->rhigh = f.value;
+                    if (c->rx_data > c->rx_max_adv) return UMBRA_EFLOW;
                 }
                 s->reset_recv = 1;
                 s->reset_recv_code = f.code;
+                /* the application never reads [rbase, final size): that connection credit
+                 * is consumed now (RFC 9000 §4.5), else every reset stream would shrink the
+                 * connection window for good; the buffered bytes are dropped */
+                conn_credit(c, f.value - s->rbase);
+                ring_free(&s->rr);
             }
             break;
         case US_FT_MAX_DATA:
@@ -2187,16 +2208,12 @@ int us_stream_read(us_conn *c, uint32_t id, void *buf, size_t cap, int *fin) {
         ring_get(&s->rr, s->rbase, buf, k);
         s->rbase += k;
         us__ranges_trim_below(&s->rrecv, s->rbase);
-        c->rx_consumed += k;
         /* flow-control credit when half a window was consumed (§6.4) */
         if (s->rbase + c->cfg.stream_window - s->radv >= c->cfg.stream_window / 2) {
             s->radv = s->rbase + c->cfg.stream_window;
             s->msd_pending = 1;
         }
-        if (c->rx_consumed + c->cfg.conn_window - c->rx_max_adv >= c->cfg.conn_window / 2) {
-            c->rx_max_adv = c->rx_consumed + c->cfg.conn_window;
-            c->md_pending = 1;
-        }
+        conn_credit(c, k);
         return (int)k;
     }
     if (s->rfin_known && s->rbase == s->rfin) {

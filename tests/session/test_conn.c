@@ -1022,6 +1022,37 @@ static void test_violations(void **st) {
     }
 }
 
+/* RESET_STREAM final sizes count against flow control (RFC 9000 §4.5): beyond the stream
+ * window is UMBRA_EFLOW; within it the reset bytes, never read, give their connection credit
+ * back, so resets totalling more than the connection window do not stall the connection. */
+static void test_reset_flow_control(void **st) {
+    (void)st;
+    for (int k = 0; k < 2; k++) {
+        sim s;
+        sim_init(&s, 90 + (uint64_t)k);
+        sim_connect(&s);
+        assert_true(run_until(&s, both_connected, 5000 * MS));
+        uint8_t f[64];
+        int n;
+        if (k == 0) { /* final size one byte past the stream window */
+            n = us__frame_reset(f, sizeof f, 1, 7, US_INITIAL_MAX_STREAM_DATA + 1);
+            assert_int_equal(us__conn_recv_plain(s.srv, 1, f, (size_t)n, s.caddr, s.caddr_len, s.now),
+                             UMBRA_EFLOW);
+            assert_int_equal(us_conn_error(s.srv), UMBRA_EFLOW);
+        } else { /* 20 streams reset at a full window each: 20 MiB > the 16 MiB window */
+            uint32_t id = 1;
+            for (int i = 0; i < 20; i++, id += 2) {
+                n = us__frame_reset(f, sizeof f, id, 7, US_INITIAL_MAX_STREAM_DATA);
+                assert_int_equal(us__conn_recv_plain(s.srv, id, f, (size_t)n, s.caddr, s.caddr_len, s.now), 0);
+            }
+            n = us__frame_stream(f, sizeof f, id, 0, (const uint8_t *)"x", 1, 0);
+            assert_int_equal(us__conn_recv_plain(s.srv, id, f, (size_t)n, s.caddr, s.caddr_len, s.now), 0);
+            assert_int_equal(us_conn_state(s.srv), US_STATE_CONNECTED);
+        }
+        sim_free(&s);
+    }
+}
+
 /* RESET_STREAM: the reader sees UMBRA_ERESET, other streams are unaffected */
 static void test_stream_reset(void **st) {
     (void)st;
@@ -1151,6 +1182,7 @@ int main(void) {
         cmocka_unit_test(test_client_auth),
         cmocka_unit_test(test_violations),
         cmocka_unit_test(test_stream_reset),
+        cmocka_unit_test(test_reset_flow_control),
         cmocka_unit_test(test_many_streams),
         cmocka_unit_test(test_lossy_transfer), cmocka_unit_test(test_cc_rtt_excludes_ack_delay),
         cmocka_unit_test(test_bulk_transfer),
