@@ -127,6 +127,7 @@ struct us_conn {
     uint8_t want_client_auth;     /* server: required; client: flag sent */
     uint8_t client_pk[US_SIG_PK_LEN];
     uint64_t tx_count, rekey_limit, auth_fail, integrity_limit;
+    int hs_err;                   /* client: why the last ServerHello was refused */
     /* spaces and streams */
     space sp0;
     stream **streams;
@@ -1231,7 +1232,6 @@ static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint
     us__server_hello sh;
     if (us__server_hello_decode(&sh, pkt, n) != 0) return 0;
     if (memcmp(sh.cid_c, c->cid_own, US_CID_LEN) != 0) return 0;
-    if (!(sh.aead & c->cfg.aeads)) return UMBRA_EHANDSHAKE;
     uint8_t th[32], ss_e[32];
     uc_sha256_ctx hc;
     uc_sha256_init(&hc);
@@ -1247,7 +1247,16 @@ static int client_on_server_hello(us_conn *c, const uint8_t *pkt, size_t n, uint
                                           c->cfg.peer_xpk)
                   : uc_compsig_verify(sh.sig, m, sizeof m, (const uint8_t *)SIG_CTX, strlen(SIG_CTX),
                                       c->peer.compsig_pk);
-    if (vrc != 0) return UMBRA_EPEER_KEY;
+    if (vrc != 0) {
+        /* Unauthenticated: anyone who saw our ClientHello (its cid is in clear) could send
+         * this. Dropped rather than fatal, so a forged ServerHello (or forged fragments)
+         * cannot abort the handshake; the genuine one is still accepted. Reported when the
+         * handshake times out (§4.1). */
+        c->hs_err = UMBRA_EPEER_KEY;
+        c->st.dropped_auth++;
+        return 0;
+    }
+    if (!(sh.aead & c->cfg.aeads)) return UMBRA_EHANDSHAKE; /* signed: the server's choice */
     int rc = uc_xwing_decaps_dk(ss_e, sh.ct_e, &c->edk);
     if (rc) return UMBRA_EHANDSHAKE;
     c->aead = sh.aead;
@@ -2083,7 +2092,7 @@ void us_conn_on_timeout(us_conn *c, uint64_t now) {
     if (!c || c->state == US_STATE_CLOSED) return;
     if (c->state == US_STATE_HANDSHAKING) {
         if (now >= c->hs_deadline) {
-            fail(c, c->is_server ? UMBRA_ETIMEDOUT : UMBRA_EUNREACHABLE);
+            fail(c, c->is_server ? UMBRA_ETIMEDOUT : c->hs_err ? c->hs_err : UMBRA_EUNREACHABLE);
             return;
         }
         if (!c->is_server && now >= c->hello_deadline) {

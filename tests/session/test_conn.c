@@ -615,6 +615,31 @@ static void test_bad_server_signature(void **st) {
     sim_free(&s);
 }
 
+/* A forged ServerHello (unauthenticated: anyone who saw the ClientHello's cid can send one)
+ * arriving before the genuine one is dropped, not fatal: the handshake still completes. */
+static void test_forged_server_hello(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 7);
+    s.ccfg.aeads = US_AEAD_AES256GCM;
+    sim_connect(&s);
+    uint8_t own[US_CID_LEN], hello[US_CID_LEN];
+    us_conn_cids(s.cli, own, hello);
+    static uint8_t sh[US_SERVER_HELLO_LEN];
+    memset(sh, 0x5a, sizeof sh);
+    sh[0] = US_PT_SERVER_HELLO;
+    us__put32(sh + 1, US_VERSION);
+    memcpy(sh + 5, own, US_CID_LEN);
+    sh[1173] = US_AEAD_AES256GCM;
+    sh[1174] = 0;
+    assert_int_equal(us_conn_recv(s.cli, sh, sizeof sh, "S", 1, s.now), 0);
+    assert_int_equal(us_conn_state(s.cli), US_STATE_HANDSHAKING);
+    sh[1173] = US_AEAD_CHACHA20POLY1305; /* an AEAD we did not offer, unsigned: also dropped */
+    assert_int_equal(us_conn_recv(s.cli, sh, sizeof sh, "S", 1, s.now), 0);
+    assert_true(run_until(&s, both_connected, 20000 * MS));
+    sim_free(&s);
+}
+
 /* us_config.peer_xpk: the client verifies with the expanded pinned key — a handshake
  * completes, a corrupted ServerHello signature is still refused, and an xpk of another key
  * than the pin is rejected up front. */
@@ -1169,6 +1194,7 @@ int main(void) {
         cmocka_unit_test(test_frag_client_auth),
         cmocka_unit_test(test_wrong_key),
         cmocka_unit_test(test_bad_server_signature),
+        cmocka_unit_test(test_forged_server_hello),
         cmocka_unit_test(test_pinned_xpk),
         cmocka_unit_test(test_version_mismatch),
         cmocka_unit_test(test_unreachable),
