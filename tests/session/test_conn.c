@@ -640,6 +640,35 @@ static void test_forged_server_hello(void **st) {
     sim_free(&s);
 }
 
+/* The same over fragmented hellos (§2.6): a forged fragment fills the reassembly buffer
+ * first (first-come bytes); the poisoned ServerHello is dropped and the next round of the
+ * genuine fragments completes the handshake. */
+static void test_frag_forged_server_hello(void **st) {
+    (void)st;
+    sim s;
+    sim_init(&s, 8);
+    sim_frag(&s);
+    sim_connect(&s);
+    uint8_t own[US_CID_LEN], hello[US_CID_LEN];
+    us_conn_cids(s.cli, own, hello);
+    static uint8_t sh[US_SERVER_HELLO_LEN];
+    memset(sh, 0x5a, sizeof sh);
+    sh[0] = US_PT_SERVER_HELLO;
+    us__put32(sh + 1, US_VERSION);
+    memcpy(sh + 5, own, US_CID_LEN);
+    sh[1173] = US_AEAD_AES256GCM; /* aead and flags lie in the first fragment too */
+    sh[1174] = 0;
+    uint8_t fr[US_FRAG_DGRAM_MAX];
+    int k = us__frag_encode(fr, sizeof fr, sh, sizeof sh, 0, 0);
+    assert_true(k > 0);
+    assert_int_equal(us_conn_recv(s.cli, fr, (size_t)k, "S", 1, s.now), 0);
+    assert_true(run_until(&s, both_connected, 20000 * MS));
+    us_stats cs;
+    us_conn_stats(s.cli, &cs);
+    assert_true(cs.dropped_auth >= 1); /* the poisoned ServerHello was verified and dropped */
+    sim_free(&s);
+}
+
 /* us_config.peer_xpk: the client verifies with the expanded pinned key — a handshake
  * completes, a corrupted ServerHello signature is still refused, and an xpk of another key
  * than the pin is rejected up front. */
@@ -1195,6 +1224,7 @@ int main(void) {
         cmocka_unit_test(test_wrong_key),
         cmocka_unit_test(test_bad_server_signature),
         cmocka_unit_test(test_forged_server_hello),
+        cmocka_unit_test(test_frag_forged_server_hello),
         cmocka_unit_test(test_pinned_xpk),
         cmocka_unit_test(test_version_mismatch),
         cmocka_unit_test(test_unreachable),
