@@ -63,36 +63,36 @@ typedef struct comp {
 } comp;
 
 /* ---- byte reading (the body is validated; checks only keep us in bounds) ---------------- */
+/* LEB128 through the decoder's readers (decode.c, §5.2.2), so there is one implementation;
+ * the body was validated, so a failure here means a corrupt module in memory. */
 static uint64_t rd_uleb(comp *c, unsigned bits) {
-    uint64_t r = 0;
-    unsigned shift = 0;
-    for (;;) {
-        if (c->p >= c->end || shift >= bits + 7) {
-            c->err = UMBRA_EWASM_MALFORMED;
-            return 0;
-        }
-        uint8_t b = *c->p++;
-        r |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80)) break;
+    uint32_t v = 0;
+    size_t n = bits == 32 ? uw__read_u32(c->p, c->end, &v) : 0;
+    if (!n) {
+        c->err = UMBRA_EWASM_MALFORMED;
+        return 0;
     }
-    return r;
+    c->p += n;
+    return v;
 }
 static int64_t rd_sleb(comp *c, unsigned bits) {
-    int64_t r = 0;
-    unsigned shift = 0;
-    uint8_t b;
-    do {
-        if (c->p >= c->end || shift >= bits + 7) {
-            c->err = UMBRA_EWASM_MALFORMED;
-            return 0;
-        }
-        b = *c->p++;
-        r |= (int64_t)((uint64_t)(b & 0x7f) << shift);
-        shift += 7;
-    } while (b & 0x80);
-    if (shift < 64 && (b & 0x40)) r |= (int64_t)(~(uint64_t)0 << shift);
-    return r;
+    int64_t v = 0;
+    int32_t v32 = 0;
+    size_t n = 0;
+    if (bits == 32) {
+        n = uw__read_s32(c->p, c->end, &v32);
+        v = v32;
+    } else if (bits == 33) {
+        n = uw__read_s33(c->p, c->end, &v);
+    } else if (bits == 64) {
+        n = uw__read_s64(c->p, c->end, &v);
+    }
+    if (!n) {
+        c->err = UMBRA_EWASM_MALFORMED;
+        return 0;
+    }
+    c->p += n;
+    return v;
 }
 static uint8_t rd_u8(comp *c) {
     if (c->p >= c->end) {
